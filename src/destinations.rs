@@ -1,0 +1,382 @@
+//! The CloudWatch Logs calls, with errors that say which API and which destination failed.
+
+use aws_sdk_cloudwatchlogs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatchlogs::Client;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// DescribeDestinations pages are followed at most this far: names are compared exactly
+/// within a prefix, so real lists are short, and a server that echoes its token must not
+/// keep us looping.
+const MAX_DESCRIBE_PAGES: usize = 20;
+
+/// A destination as CloudWatch Logs reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Destination {
+    pub name: String,
+    pub arn: String,
+    pub target_arn: String,
+    pub role_arn: String,
+    pub access_policy: Option<String>,
+}
+
+impl Destination {
+    fn from_sdk(d: &aws_sdk_cloudwatchlogs::types::Destination, name: &str) -> Destination {
+        Destination {
+            name: d.destination_name().unwrap_or(name).to_owned(),
+            arn: d.arn().unwrap_or_default().to_owned(),
+            target_arn: d.target_arn().unwrap_or_default().to_owned(),
+            role_arn: d.role_arn().unwrap_or_default().to_owned(),
+            access_policy: d.access_policy().map(str::to_owned),
+        }
+    }
+}
+
+/// A failed CloudWatch Logs call.
+#[derive(Clone, Debug)]
+pub struct AwsError {
+    pub operation: &'static str,
+    pub destination: String,
+    /// AWS's error code, e.g. `InvalidParameterException`; `None` when no answer came.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+/// Why CloudWatch Logs may reject a new destination's test message.
+const TEST_MESSAGE_HINT: &str = "Likely causes: the role's trust policy does not allow \
+     logs.amazonaws.com to assume it; the role may not put records to the target \
+     (kinesis:PutRecord or firehose:PutRecord/PutRecordBatch); the target is encrypted with a \
+     KMS key the role cannot use; or the target does not exist. A role created in the same \
+     stack can also take a few minutes to become usable.";
+
+/// Transient failures (throttling, service hiccups, network errors) get this many attempts
+/// on top of the SDK's own retries.
+const TRANSIENT_ATTEMPTS: u32 = 6;
+/// A role created moments ago is often not yet usable by CloudWatch Logs: the test message
+/// fails until IAM has propagated it, which can take about two minutes.
+const ROLE_PROPAGATION_WINDOW: Duration = Duration::from_secs(120);
+const FIRST_PAUSE: Duration = Duration::from_millis(200);
+const LONGEST_PAUSE: Duration = Duration::from_secs(8);
+
+#[derive(Debug, PartialEq, Eq)]
+enum Retry {
+    Transient,
+    RolePropagation,
+    Never,
+}
+
+impl AwsError {
+    pub fn is_not_found(&self) -> bool {
+        self.code.as_deref() == Some("ResourceNotFoundException")
+    }
+
+    /// The IAM propagation failure: AWS could not use the role to reach the target.
+    pub fn is_test_message_failure(&self) -> bool {
+        self.code.as_deref() == Some("InvalidParameterException")
+            && self.message.contains("Could not deliver test message")
+    }
+
+    fn retry(&self) -> Retry {
+        match self.code.as_deref() {
+            // No answer at all: a network error or a timeout.
+            None => Retry::Transient,
+            Some(
+                "ThrottlingException"
+                | "ServiceUnavailableException"
+                | "OperationAbortedException"
+                | "InternalFailure"
+                | "ServiceUnavailable",
+            ) => Retry::Transient,
+            Some(_) if self.is_test_message_failure() => Retry::RolePropagation,
+            Some(_) => Retry::Never,
+        }
+    }
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} for destination {} failed: ",
+            self.operation, self.destination
+        )?;
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message)?,
+            None => f.write_str(&self.message)?,
+        }
+        if self.is_test_message_failure() {
+            write!(f, ". {TEST_MESSAGE_HINT}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AwsError {}
+
+fn aws_error<E, R>(operation: &'static str, destination: &str, error: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let (code, message) = match error.as_service_error() {
+        Some(service) => (
+            service.code().map(str::to_owned),
+            service
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| DisplayErrorContext(service).to_string()),
+        ),
+        None => (None, DisplayErrorContext(&error).to_string()),
+    };
+    AwsError {
+        operation,
+        destination: destination.to_owned(),
+        code,
+        message,
+    }
+}
+
+/// CloudWatch Logs destinations, through one SDK client built once per process.
+#[derive(Clone, Debug)]
+pub struct Destinations {
+    client: Client,
+    /// The call in progress, so that a timed-out request can say what it was waiting for.
+    step: Arc<Mutex<String>>,
+}
+
+impl Destinations {
+    pub fn new(client: Client) -> Self {
+        Destinations {
+            client,
+            step: Arc::default(),
+        }
+    }
+
+    /// The call in progress (or last made), with the error it is retrying after, if any.
+    pub fn current_step(&self) -> String {
+        let step = self.step.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        if step.is_empty() {
+            "the request".into()
+        } else {
+            step
+        }
+    }
+
+    fn set_step(&self, step: String) {
+        *self.step.lock().unwrap_or_else(|p| p.into_inner()) = step;
+    }
+
+    /// Makes one call, retrying what is worth retrying: transient failures a bounded number of
+    /// times, the role propagation failure for about two minutes. The watchdog bounds it all.
+    async fn call<T, E, R, F, Fut>(
+        &self,
+        operation: &'static str,
+        name: &str,
+        attempt: F,
+    ) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+    {
+        let started = Instant::now();
+        let mut pause = FIRST_PAUSE;
+        let mut attempts = 0;
+        self.set_step(format!("{operation} for destination {name}"));
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => aws_error(operation, name, error),
+            };
+            attempts += 1;
+            let retry = match error.retry() {
+                Retry::Transient => attempts < TRANSIENT_ATTEMPTS,
+                Retry::RolePropagation => started.elapsed() < ROLE_PROPAGATION_WINDOW,
+                Retry::Never => false,
+            };
+            if !retry {
+                return Err(error);
+            }
+            tracing::warn!(operation, destination = name, attempts, %error, "retrying");
+            self.set_step(format!(
+                "{operation} for destination {name} (attempt {}, after: {error})",
+                attempts + 1
+            ));
+            tokio::time::sleep(with_jitter(pause)).await;
+            pause = (pause * 2).min(LONGEST_PAUSE);
+        }
+    }
+
+    /// The region the client calls, needed to name a destination's ARN without asking AWS.
+    pub fn region(&self) -> Option<String> {
+        self.client.config().region().map(|r| r.to_string())
+    }
+
+    /// Looks a destination up by its exact name (DescribeDestinations only matches prefixes).
+    pub async fn find(&self, name: &str) -> Result<Option<Destination>, AwsError> {
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_DESCRIBE_PAGES {
+            let page = self
+                .call("DescribeDestinations", name, || {
+                    self.client
+                        .describe_destinations()
+                        .destination_name_prefix(name)
+                        .limit(50)
+                        .set_next_token(token.clone())
+                        .send()
+                })
+                .await?;
+            if let Some(found) = page
+                .destinations()
+                .iter()
+                .find(|d| d.destination_name() == Some(name))
+            {
+                return Ok(Some(Destination::from_sdk(found, name)));
+            }
+            match page.next_token() {
+                Some(next) if Some(next) != token.as_deref() && !page.destinations().is_empty() => {
+                    token = Some(next.to_owned())
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates or updates a destination; `tags` only take effect when it is created.
+    pub async fn put(
+        &self,
+        name: &str,
+        target_arn: &str,
+        role_arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<Destination, AwsError> {
+        let tags = (!tags.is_empty()).then(|| to_hash_map(tags));
+        let output = self
+            .call("PutDestination", name, || {
+                self.client
+                    .put_destination()
+                    .destination_name(name)
+                    .target_arn(target_arn)
+                    .role_arn(role_arn)
+                    .set_tags(tags.clone())
+                    .send()
+            })
+            .await?;
+        let destination = output.destination().ok_or_else(|| AwsError {
+            operation: "PutDestination",
+            destination: name.to_owned(),
+            code: None,
+            message: "the response did not describe the destination".into(),
+        })?;
+        Ok(Destination::from_sdk(destination, name))
+    }
+
+    pub async fn put_policy(
+        &self,
+        name: &str,
+        policy: &str,
+        force_update: bool,
+    ) -> Result<(), AwsError> {
+        self.call("PutDestinationPolicy", name, || {
+            self.client
+                .put_destination_policy()
+                .destination_name(name)
+                .access_policy(policy)
+                .force_update(force_update)
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Deletes a destination; `Ok(false)` when it was already gone.
+    pub async fn delete(&self, name: &str) -> Result<bool, AwsError> {
+        let deleted = self
+            .call("DeleteDestination", name, || {
+                self.client
+                    .delete_destination()
+                    .destination_name(name)
+                    .send()
+            })
+            .await;
+        match deleted {
+            Ok(_) => Ok(true),
+            Err(error) if error.is_not_found() => Ok(false),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// All tags of a destination; `Ok(None)` when it does not exist.
+    pub async fn tags(
+        &self,
+        name: &str,
+        arn: &str,
+    ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
+        let listed = self
+            .call("ListTagsForResource", name, || {
+                self.client
+                    .list_tags_for_resource()
+                    .resource_arn(arn)
+                    .send()
+            })
+            .await;
+        match listed {
+            Ok(output) => Ok(Some(
+                output
+                    .tags()
+                    .map(|tags| tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
+            )),
+            Err(error) if error.is_not_found() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    pub async fn tag(
+        &self,
+        name: &str,
+        arn: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<(), AwsError> {
+        let tags = to_hash_map(tags);
+        self.call("TagResource", name, || {
+            self.client
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags.clone()))
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+
+    pub async fn untag(&self, name: &str, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.call("UntagResource", name, || {
+            self.client
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys.to_vec()))
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Between half and all of `pause`, so that many stacks retrying at once spread out.
+fn with_jitter(pause: Duration) -> Duration {
+    let random = RandomState::new().hash_one(Instant::now());
+    let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
+    pause.mul_f64(fraction)
+}

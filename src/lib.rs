@@ -1,0 +1,14 @@
+//! `Custom::LogsDestination`: a CloudFormation custom resource for CloudWatch Logs destinations.
+//!
+//! The flow of a request: [`event`] classifies what arrived, [`properties`] validates it,
+//! [`lifecycle`] carries it out through [`destinations`], and [`response`] answers
+//! CloudFormation. [`handler`] ties them together under a watchdog, so that every request
+//! this function receives is answered.
+
+pub mod destinations;
+pub mod event;
+pub mod handler;
+pub mod lifecycle;
+pub mod properties;
+pub mod response;
+pub mod watchdog;

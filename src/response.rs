@@ -1,0 +1,331 @@
+//! The reply to CloudFormation: a JSON body of at most 4096 bytes, PUT to the pre-signed
+//! ResponseURL with an empty Content-Type, retried while the failure is transient.
+
+use crate::event::ReplyTarget;
+use aws_lambda_events::event::cloudformation::{
+    CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus,
+};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::Connector;
+use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_types::body::SdkBody;
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// CloudFormation rejects larger replies.
+pub const MAX_BODY_BYTES: usize = 4096;
+const TRUNCATION_MARK: &str = " [truncated]";
+
+/// Delivery attempts, each bounded by timeouts, with doubling pauses in between.
+const MAX_ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    Failed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Success => "SUCCESS",
+            Status::Failed => "FAILED",
+        }
+    }
+}
+
+/// What we tell CloudFormation about one request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reply {
+    pub status: Status,
+    pub reason: Option<String>,
+    /// Appended to the Reason and kept whole when a long Reason is shortened.
+    pub reason_suffix: Option<String>,
+    pub physical_resource_id: String,
+    pub data: BTreeMap<String, String>,
+}
+
+impl Reply {
+    /// The JSON body, never over 4096 bytes: a long Reason is shortened on a UTF-8 boundary, and
+    /// if even that cannot make it fit, the reply becomes a short FAILED without Data.
+    pub fn body(&self, target: &ReplyTarget) -> Vec<u8> {
+        let body = self.serialise(target);
+        if body.len() <= MAX_BODY_BYTES {
+            return body;
+        }
+        if let Some(reason) = &self.reason {
+            let overhead = body.len() - json_len(reason);
+            if let Some(room) = MAX_BODY_BYTES.checked_sub(overhead + TRUNCATION_MARK.len()) {
+                let mut shortened = self.clone();
+                shortened.reason = Some(format!("{}{TRUNCATION_MARK}", json_prefix(reason, room)));
+                let body = shortened.serialise(target);
+                if body.len() <= MAX_BODY_BYTES {
+                    return body;
+                }
+            }
+        }
+        let fallback = Reply {
+            status: Status::Failed,
+            reason: Some(format!(
+                "The reply would exceed CloudFormation's {MAX_BODY_BYTES}-byte limit; \
+                 shorten the property values"
+            )),
+            reason_suffix: None,
+            physical_resource_id: self.physical_resource_id.clone(),
+            data: BTreeMap::new(),
+        };
+        fallback.serialise(target)
+    }
+
+    fn serialise(&self, target: &ReplyTarget) -> Vec<u8> {
+        let mut response = CloudFormationCustomResourceResponse::default();
+        response.status = match self.status {
+            Status::Success => CloudFormationCustomResourceResponseStatus::Success,
+            Status::Failed => CloudFormationCustomResourceResponseStatus::Failed,
+        };
+        response.reason = match (&self.reason, &self.reason_suffix) {
+            (Some(reason), Some(suffix)) => Some(format!("{reason}{suffix}")),
+            (reason, _) => reason.clone(),
+        };
+        response.physical_resource_id = self.physical_resource_id.clone();
+        response.stack_id = target.stack_id.clone();
+        response.request_id = target.request_id.clone();
+        response.logical_resource_id = target.logical_resource_id.clone();
+        response.data = self
+            .data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        // Serialising plain strings and maps cannot fail.
+        serde_json::to_vec(&response).unwrap_or_default()
+    }
+}
+
+/// Bytes `c` takes inside a JSON string: quotes, backslashes and control characters are escaped.
+fn json_char_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{08}' | '\u{0c}' => 2,
+        c if c < ' ' => 6,
+        c => c.len_utf8(),
+    }
+}
+
+fn json_len(text: &str) -> usize {
+    text.chars().map(json_char_len).sum()
+}
+
+/// The longest prefix of `text`, cut between characters, that takes at most `room` bytes of JSON.
+fn json_prefix(text: &str, room: usize) -> &str {
+    let mut used = 0;
+    for (at, c) in text.char_indices() {
+        used += json_char_len(c);
+        if used > room {
+            return &text[..at];
+        }
+    }
+    text
+}
+
+/// The ResponseURL without its query string: the signature is a credential and never logged.
+pub fn redacted(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
+}
+
+#[derive(Debug)]
+pub struct DeliveryError(pub String);
+
+impl std::fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DeliveryError {}
+
+/// Sends replies over the SDK's own HTTP stack (hyper + rustls, system trust store, which
+/// honours `SSL_CERT_FILE`), so the function carries one TLS implementation.
+#[derive(Debug, Default)]
+pub struct ReplySender {
+    connector: OnceLock<Connector>,
+}
+
+impl ReplySender {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds the HTTPS connector; loading the trust store is its costly part, so it is done
+    /// once and can be started ahead of the first reply.
+    pub fn warm_up(&self) -> &Connector {
+        self.connector.get_or_init(|| {
+            Connector::builder()
+                .connector_settings(
+                    HttpConnectorSettings::builder()
+                        .connect_timeout(CONNECT_TIMEOUT)
+                        .read_timeout(ATTEMPT_TIMEOUT)
+                        .build(),
+                )
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                .build()
+        })
+    }
+
+    /// PUTs `body` to `url`, retrying network errors, 5xx and 429 with backoff, never past
+    /// `deadline`.
+    pub async fn send(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        deadline: Instant,
+    ) -> Result<(), DeliveryError> {
+        let connector = self.warm_up();
+        let mut backoff = FIRST_BACKOFF;
+        let mut last_error = String::from("no attempt was made before the deadline");
+        for attempt in 1..=MAX_ATTEMPTS {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                break;
+            }
+            let request = put_request(url, &body)?;
+            let outcome =
+                tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), connector.call(request)).await;
+            let retryable = match outcome {
+                Ok(Ok(response)) => {
+                    let status = response.status().as_u16();
+                    if response.status().is_success() {
+                        tracing::debug!(attempt, status, url = redacted(url), "reply delivered");
+                        return Ok(());
+                    }
+                    last_error = format!("the ResponseURL answered HTTP {status}");
+                    status >= 500 || status == 429
+                }
+                Ok(Err(error)) => {
+                    last_error = format!("the ResponseURL could not be reached: {error}");
+                    true
+                }
+                Err(_) => {
+                    last_error = "the ResponseURL did not answer in time".into();
+                    true
+                }
+            };
+            tracing::warn!(attempt, url = redacted(url), error = %last_error, "reply not delivered");
+            if !retryable || attempt == MAX_ATTEMPTS {
+                break;
+            }
+            let pause = backoff.min(deadline.saturating_duration_since(Instant::now()));
+            tokio::time::sleep(pause).await;
+            backoff *= 2;
+        }
+        Err(DeliveryError(last_error))
+    }
+}
+
+fn put_request(url: &str, body: &[u8]) -> Result<HttpRequest, DeliveryError> {
+    let mut request = HttpRequest::new(SdkBody::from(body.to_vec()));
+    request
+        .set_method("PUT")
+        .map_err(|e| DeliveryError(format!("cannot build the reply request: {e}")))?;
+    request.set_uri(url).map_err(|_| {
+        DeliveryError(format!(
+            "the ResponseURL {} is not a valid URL",
+            redacted(url)
+        ))
+    })?;
+    // The URL is signed without a Content-Type: sending one invalidates the signature.
+    request.headers_mut().insert("content-type", "");
+    request
+        .headers_mut()
+        .insert("content-length", body.len().to_string());
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> ReplyTarget {
+        ReplyTarget {
+            response_url: "https://example.invalid/x?sig=1".into(),
+            stack_id: "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1".into(),
+            request_id: "req".into(),
+            logical_resource_id: "Destination".into(),
+        }
+    }
+
+    fn failed(reason: String) -> Reply {
+        Reply {
+            status: Status::Failed,
+            reason: Some(reason),
+            reason_suffix: Some(" (logs: group g)".into()),
+            physical_resource_id: "name".into(),
+            data: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn body_copies_the_request_fields_back() {
+        let body = failed("nope".into()).body(&target());
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["Status"], "FAILED");
+        assert_eq!(json["Reason"], "nope (logs: group g)");
+        assert_eq!(json["PhysicalResourceId"], "name");
+        assert_eq!(json["RequestId"], "req");
+        assert_eq!(json["LogicalResourceId"], "Destination");
+        assert_eq!(json["StackId"], target().stack_id);
+    }
+
+    #[test]
+    fn long_reasons_are_shortened_to_fit_on_a_char_boundary() {
+        for reason in [
+            "é".repeat(5000),
+            "\"\\\n".repeat(3000),
+            "x".repeat(20_000),
+            "€".repeat(4000),
+            "\u{1}a".repeat(3000),
+        ] {
+            let body = failed(reason.clone()).body(&target());
+            assert!(body.len() <= MAX_BODY_BYTES, "{} bytes", body.len());
+            let json: serde_json::Value = serde_json::from_slice(&body).expect("valid json");
+            let kept = json["Reason"].as_str().expect("reason");
+            let kept = kept
+                .strip_suffix(" (logs: group g)")
+                .expect("suffix kept whole");
+            assert!(kept.ends_with(TRUNCATION_MARK));
+            assert!(reason.starts_with(kept.trim_end_matches(TRUNCATION_MARK)));
+            assert!(
+                body.len() > MAX_BODY_BYTES - 8,
+                "shortened more than needed: {}",
+                body.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_reply_that_cannot_fit_becomes_a_short_failure() {
+        let mut reply = failed("short".into());
+        reply.status = Status::Success;
+        reply.data.insert("Huge".into(), "x".repeat(5000));
+        let body = reply.body(&target());
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert!(body.len() <= MAX_BODY_BYTES);
+        assert_eq!(json["Status"], "FAILED");
+        assert!(json["Reason"]
+            .as_str()
+            .expect("reason")
+            .contains("4096-byte"));
+    }
+
+    #[test]
+    fn redaction_drops_the_query_string() {
+        assert_eq!(
+            redacted("https://bucket.s3.amazonaws.com/path/x?X-Amz-Signature=abc"),
+            "https://bucket.s3.amazonaws.com/path/x"
+        );
+    }
+}
