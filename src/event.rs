@@ -3,8 +3,14 @@
 //! The handler takes raw JSON so that a request which fails to parse still gets a FAILED reply
 //! whenever a ResponseURL can be found in it: a request that is never answered hangs its stack.
 
+use aws_lambda_events::event::cloudformation::provider::CloudFormationCustomResourceRequest as ProviderRequest;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
 use serde_json::Value;
+
+const EXPECTED: &str = "expected a CloudFormation custom resource request (RequestType, \
+     ResponseURL, ...), an SNS notification carrying one, an EventBridge event whose detail has \
+     RequestType and ResourceProperties, or a CDK provider-framework request (RequestType \
+     without ResponseURL)";
 
 /// Where and how to answer one CloudFormation request: the fields copied back verbatim.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -59,10 +65,23 @@ pub struct CfnRequest {
     pub properties: Value,
 }
 
+/// EventBridge-triggered provisioning: no stack, no ResponseURL; the invocation's result is
+/// the answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProvisionRequest {
+    pub request_type: String,
+    pub properties: Value,
+}
+
 #[derive(Debug)]
 pub enum Incoming {
     /// A CloudFormation request with a ResponseURL.
     CloudFormation(Box<CfnRequest>),
+    /// SNS-backed custom resources: each record's message is a request of its own.
+    Sns(Vec<Incoming>),
+    /// A CDK provider-framework onEvent request: answered by the invocation's result.
+    Provider(Box<CfnRequest>),
+    EventBridge(Box<ProvisionRequest>),
     /// Something with a ResponseURL that is not a valid request: it still gets a FAILED reply.
     Malformed {
         target: ReplyTarget,
@@ -76,14 +95,62 @@ pub enum Incoming {
 
 /// Classifies a raw payload.
 pub fn classify(payload: Value) -> Incoming {
-    let Some(response_url) = payload.get("ResponseURL").and_then(Value::as_str) else {
-        return Incoming::Unrecognised(
-            "expected a CloudFormation custom resource request (RequestType, ResponseURL, ...)"
-                .into(),
-        );
-    };
+    if let Some(records) = payload.get("Records").and_then(Value::as_array) {
+        if records.iter().any(|record| record.get("Sns").is_some()) {
+            return Incoming::Sns(records.iter().map(sns_message).collect());
+        }
+    }
+    if let (Some(_), Some(detail)) = (payload.get("detail-type"), payload.get("detail")) {
+        return match detail.get("RequestType").and_then(Value::as_str) {
+            Some(request_type) => Incoming::EventBridge(Box::new(ProvisionRequest {
+                request_type: request_type.to_owned(),
+                properties: detail
+                    .get("ResourceProperties")
+                    .cloned()
+                    .unwrap_or_default(),
+            })),
+            None => Incoming::Unrecognised(format!(
+                "an EventBridge event whose detail has no RequestType: {EXPECTED}"
+            )),
+        };
+    }
+    if payload.get("ResponseURL").is_some() {
+        return classify_cloudformation(payload);
+    }
+    if payload.get("RequestType").is_some() {
+        return match serde_json::from_value::<ProviderRequest>(payload) {
+            Ok(request) => match provider_request(request) {
+                Some(request) => Incoming::Provider(Box::new(request)),
+                None => Incoming::Unrecognised(format!("unknown RequestType: {EXPECTED}")),
+            },
+            Err(error) => Incoming::Unrecognised(format!(
+                "not a valid provider-framework request ({error}): {EXPECTED}"
+            )),
+        };
+    }
+    Incoming::Unrecognised(EXPECTED.into())
+}
+
+/// One SNS record: its message is the CloudFormation request as a JSON string.
+fn sns_message(record: &Value) -> Incoming {
+    let message = record
+        .get("Sns")
+        .and_then(|sns| sns.get("Message"))
+        .and_then(Value::as_str);
+    match message.map(serde_json::from_str::<Value>) {
+        Some(Ok(request)) if request.get("ResponseURL").is_some() => {
+            classify_cloudformation(request)
+        }
+        _ => Incoming::Unrecognised(format!(
+            "an SNS record whose Message is not a CloudFormation request: {EXPECTED}"
+        )),
+    }
+}
+
+fn classify_cloudformation(payload: Value) -> Incoming {
+    let response_url = text_field(&payload, "ResponseURL");
     let target = ReplyTarget {
-        response_url: response_url.to_owned(),
+        response_url,
         stack_id: text_field(&payload, "StackId"),
         request_id: text_field(&payload, "RequestId"),
         logical_resource_id: text_field(&payload, "LogicalResourceId"),
@@ -151,6 +218,38 @@ fn kind_and_properties(
     }
 }
 
+/// A provider-framework request: the same lifecycle, answered by the invocation's result.
+fn provider_request(request: ProviderRequest) -> Option<CfnRequest> {
+    use ProviderRequest as R;
+    let (kind, common) = match request {
+        R::Create(r) => (RequestKind::Create, r.common),
+        R::Update(r) => (
+            RequestKind::Update {
+                physical_resource_id: r.physical_resource_id,
+                old_properties: r.old_resource_properties,
+            },
+            r.common,
+        ),
+        R::Delete(r) => (
+            RequestKind::Delete {
+                physical_resource_id: r.physical_resource_id,
+            },
+            r.common,
+        ),
+        _ => return None,
+    };
+    Some(CfnRequest {
+        kind,
+        target: ReplyTarget {
+            response_url: String::new(),
+            stack_id: common.stack_id,
+            request_id: common.request_id,
+            logical_resource_id: common.logical_resource_id,
+        },
+        properties: common.resource_properties,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,10 +309,45 @@ mod tests {
     }
 
     #[test]
-    fn a_payload_without_response_url_is_unrecognised() {
-        assert!(matches!(
-            classify(json!({"hello": "world"})),
-            Incoming::Unrecognised(_)
-        ));
+    fn anything_else_is_unrecognised_with_what_was_expected() {
+        let Incoming::Unrecognised(problem) = classify(json!({"hello": "world"})) else {
+            panic!("classified");
+        };
+        assert!(problem.contains("EventBridge"), "{problem}");
+    }
+
+    #[test]
+    fn sns_records_carry_requests_as_strings() {
+        let event = json!({"Records": [
+            {"EventSource": "aws:sns", "Sns": {"Message": create().to_string()}},
+            {"EventSource": "aws:sns", "Sns": {"Message": "not json"}},
+        ]});
+        let Incoming::Sns(records) = classify(event) else {
+            panic!("not SNS");
+        };
+        assert!(matches!(&records[0], Incoming::CloudFormation(r) if r.target.request_id == "r1"));
+        assert!(matches!(&records[1], Incoming::Unrecognised(_)));
+    }
+
+    #[test]
+    fn eventbridge_detail_is_a_provisioning_request() {
+        let event = json!({"detail-type": "LogsDestination", "source": "x", "detail": {
+            "RequestType": "Delete", "ResourceProperties": {"DestinationName": "d"}}});
+        let Incoming::EventBridge(request) = classify(event) else {
+            panic!("not EventBridge");
+        };
+        assert_eq!(request.request_type, "Delete");
+        assert_eq!(request.properties["DestinationName"], "d");
+    }
+
+    #[test]
+    fn a_request_without_response_url_is_for_the_provider_framework() {
+        let mut request = create();
+        request.as_object_mut().map(|o| o.remove("ResponseURL"));
+        let Incoming::Provider(request) = classify(request) else {
+            panic!("not a provider request");
+        };
+        assert_eq!(request.kind, RequestKind::Create);
+        assert_eq!(request.target.logical_resource_id, "Destination");
     }
 }

@@ -1,7 +1,7 @@
 //! One invocation, from raw JSON to the reply CloudFormation is waiting for.
 
 use crate::destinations::Destinations;
-use crate::event::{self, CfnRequest, Incoming, ReplyTarget};
+use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed};
 use crate::response::{redacted, Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
@@ -31,7 +31,52 @@ impl App {
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
         let (payload, context) = event.into_parts();
         match event::classify(payload) {
-            Incoming::CloudFormation(request) => self.serve(*request, &context).await,
+            Incoming::Sns(records) => {
+                // Every record is answered; the invocation fails if any could not be.
+                let mut results = Vec::with_capacity(records.len());
+                let mut errors = Vec::new();
+                for record in records {
+                    match Box::pin(self.answer(record, &context)).await {
+                        Ok(result) => results.push(result),
+                        Err(error) => errors.push(error.to_string()),
+                    }
+                }
+                if errors.is_empty() {
+                    Ok(Value::Array(results))
+                } else {
+                    Err(errors.join("; ").into())
+                }
+            }
+            incoming => self.answer(incoming, &context).await,
+        }
+    }
+
+    async fn answer(&self, incoming: Incoming, context: &Context) -> Result<Value, Error> {
+        match incoming {
+            Incoming::CloudFormation(request) => {
+                let budget = request_budget(&request, context);
+                let target = request.target.clone();
+                let request_type = request.kind.name();
+                let reply = match self.carry_out(*request, context, budget).await {
+                    Ok(done) => success(done),
+                    Err(failed) => failure(failed, context),
+                };
+                self.deliver(&target, request_type, reply, budget).await
+            }
+            Incoming::Provider(request) => {
+                let budget = request_budget(&request, context);
+                match self.carry_out(*request, context, budget).await {
+                    Ok(done) => {
+                        let reply = success(done);
+                        Ok(json!({
+                            "PhysicalResourceId": reply.physical_resource_id,
+                            "Data": reply.data,
+                        }))
+                    }
+                    Err(failed) => Err(failed.reason.into()),
+                }
+            }
+            Incoming::EventBridge(request) => self.provision(*request, context).await,
             Incoming::Malformed {
                 target,
                 request_type,
@@ -45,7 +90,7 @@ impl App {
                 let reply = Reply {
                     status: Status::Failed,
                     reason: Some(problem),
-                    reason_suffix: log_location(&context),
+                    reason_suffix: log_location(context),
                     physical_resource_id,
                     data: BTreeMap::new(),
                 };
@@ -53,48 +98,89 @@ impl App {
                 let request_type = request_type.unwrap_or_else(|| "unknown".into());
                 self.deliver(&target, &request_type, reply, budget).await
             }
-            Incoming::Unrecognised(problem) => Err(problem.into()),
+            Incoming::Unrecognised(problem) => {
+                tracing::error!(problem, "unrecognised event");
+                Err(problem.into())
+            }
+            // Records are unpacked by `handle`; an SNS message inside one is not expected.
+            Incoming::Sns(_) => Err("an SNS notification nested in another".into()),
         }
     }
 
-    async fn serve(&self, request: CfnRequest, context: &Context) -> Result<Value, Error> {
-        let budget = Budget::new(
-            context.deadline,
-            watchdog::service_timeout(&request.properties),
-        );
-        let request_type = request.kind.name();
-        let target = request.target.clone();
-        let known_id = request.kind.physical_resource_id().map(str::to_owned);
+    /// Runs the lifecycle under the watchdog: a panic or an exhausted budget becomes a failure.
+    async fn carry_out(
+        &self,
+        request: CfnRequest,
+        context: &Context,
+        budget: Budget,
+    ) -> Result<Done, Failed> {
+        // Create: nothing is known to exist, so a rollback after an interruption touches nothing.
+        let interrupted_id = request
+            .kind
+            .physical_resource_id()
+            .map(str::to_owned)
+            .unwrap_or_else(|| lifecycle::failed_create_id(&request.target.request_id));
         let destinations = self.destinations.clone();
         let function_arn = context.invoked_function_arn.clone();
-        let work = async move { lifecycle::run(&destinations, &request, &function_arn).await };
-
-        let reply = match watchdog::guard(work, budget.work_until).await {
-            Ok(Ok(done)) => success(done),
-            Ok(Err(failed)) => failure(failed, context),
-            Err(interrupted) => {
-                let reason = match interrupted {
-                    Interrupted::TimedOut => format!(
-                        "Timed out while {} was still running; the work was abandoned so that \
-                         this reply arrives before the deadline",
-                        self.destinations.current_step()
-                    ),
-                    Interrupted::Panicked(message) => {
-                        format!("An internal error occurred: {message}")
-                    }
-                };
-                failure(
-                    Failed {
-                        // Create: nothing is known to exist, so the rollback must touch nothing.
-                        physical_resource_id: known_id
-                            .unwrap_or_else(|| lifecycle::failed_create_id(&target.request_id)),
-                        reason,
-                    },
-                    context,
-                )
-            }
+        let work = async move {
+            inject_test_fault(&request);
+            lifecycle::run(&destinations, &request, &function_arn).await
         };
-        self.deliver(&target, request_type, reply, budget).await
+        match watchdog::guard(work, budget.work_until).await {
+            Ok(result) => result,
+            Err(interrupted) => Err(Failed {
+                physical_resource_id: interrupted_id,
+                reason: self.interruption_reason(interrupted),
+            }),
+        }
+    }
+
+    fn interruption_reason(&self, interrupted: Interrupted) -> String {
+        match interrupted {
+            Interrupted::TimedOut => format!(
+                "Timed out while {} was still running; the work was abandoned so that this \
+                 reply arrives before the deadline",
+                self.destinations.current_step()
+            ),
+            Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
+        }
+    }
+
+    /// EventBridge: the invocation's result is the answer, and an error lets EventBridge and
+    /// Lambda retry the event and dead-letter queues catch it.
+    async fn provision(
+        &self,
+        request: ProvisionRequest,
+        context: &Context,
+    ) -> Result<Value, Error> {
+        let budget = Budget::new(context.deadline, None);
+        let destinations = self.destinations.clone();
+        let request_type = request.request_type.clone();
+        let work = async move {
+            lifecycle::provision(&destinations, &request.request_type, &request.properties).await
+        };
+        let outcome = watchdog::guard(work, budget.work_until)
+            .await
+            .unwrap_or_else(|interrupted| Err(self.interruption_reason(interrupted)));
+        match outcome {
+            Ok((action, name, destination)) => {
+                tracing::info!(
+                    request_type,
+                    destination = name,
+                    action = action.as_str(),
+                    "provisioned"
+                );
+                Ok(json!({
+                    "DestinationName": name,
+                    "Arn": destination.map(|d| d.arn),
+                    "Action": action.as_str(),
+                }))
+            }
+            Err(reason) => {
+                tracing::error!(request_type, reason, "provisioning failed");
+                Err(reason.into())
+            }
+        }
     }
 
     async fn deliver(
@@ -143,6 +229,31 @@ impl App {
             }
         }
     }
+}
+
+fn request_budget(request: &CfnRequest, context: &Context) -> Budget {
+    Budget::new(
+        context.deadline,
+        watchdog::service_timeout(&request.properties),
+    )
+}
+
+/// A fault only debug builds (the integration tests) can trigger: a panic while handling the
+/// destination named in `CFN_LOGS_DESTINATION_TEST_PANIC_ON`.
+fn inject_test_fault(request: &CfnRequest) {
+    #[cfg(debug_assertions)]
+    if let Ok(name) = std::env::var("CFN_LOGS_DESTINATION_TEST_PANIC_ON") {
+        if request
+            .properties
+            .get("DestinationName")
+            .and_then(Value::as_str)
+            == Some(name.as_str())
+        {
+            panic!("injected test fault while handling {name}");
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = request;
 }
 
 fn success(done: Done) -> Reply {

@@ -54,6 +54,93 @@ pub async fn run(
     }
 }
 
+/// What EventBridge-triggered provisioning did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+    AlreadyAbsent,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Updated => "updated",
+            Action::Deleted => "deleted",
+            Action::AlreadyAbsent => "already absent",
+        }
+    }
+}
+
+/// EventBridge-triggered provisioning. The sender names the destination and asks for it
+/// explicitly, so an existing destination is adopted (Create/Update make it match) and Delete
+/// removes it if present. There is no stack, hence no ownership tag.
+pub async fn provision(
+    logs: &Destinations,
+    request_type: &str,
+    properties: &Value,
+) -> Result<(Action, String, Option<Destination>), String> {
+    match request_type {
+        "Create" | "Update" => {
+            let desired = properties::parse(properties).map_err(|e| e.to_string())?;
+            let name = desired.name.clone().ok_or_else(name_required)?;
+            let existing = logs.find(&name).await.map_err(|e| e.to_string())?;
+            let mut destination = logs
+                .put(&name, &desired.target_arn, &desired.role_arn, &desired.tags)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some(existing) = &existing {
+                destination.access_policy = destination
+                    .access_policy
+                    .or_else(|| existing.access_policy.clone());
+                // PutDestination only tags what it creates.
+                if !desired.tags.is_empty() {
+                    logs.tag(&name, &destination.arn, &desired.tags)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            if let Some(policy) = &desired.policy {
+                put_policy_if_changed(logs, &destination, policy, desired.force_update)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            let action = if existing.is_some() {
+                Action::Updated
+            } else {
+                Action::Created
+            };
+            Ok((action, name, Some(destination)))
+        }
+        "Delete" => {
+            // Only the name matters to a Delete.
+            let name = properties
+                .get("DestinationName")
+                .and_then(Value::as_str)
+                .filter(|name| properties::is_valid_name(name))
+                .ok_or_else(name_required)?;
+            let deleted = logs.delete(name).await.map_err(|e| e.to_string())?;
+            let action = if deleted {
+                Action::Deleted
+            } else {
+                Action::AlreadyAbsent
+            };
+            Ok((action, name.to_owned(), None))
+        }
+        other => Err(format!(
+            "RequestType must be Create, Update or Delete (got {other:?})"
+        )),
+    }
+}
+
+fn name_required() -> String {
+    "DestinationName is required for EventBridge requests (1-512 characters, no ':' or '*'): \
+     there is no stack to generate one from"
+        .into()
+}
+
 /// The id a failed Create answers with: it contains `:`, so it can never name a destination
 /// and the rollback Delete that carries it deletes nothing.
 pub fn failed_create_id(request_id: &str) -> String {
