@@ -543,6 +543,234 @@ fn fnv1a(parts: &[&str]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::RequestKind;
+    use aws_sdk_cloudwatchlogs::operation::delete_destination::{
+        DeleteDestinationError, DeleteDestinationOutput,
+    };
+    use aws_sdk_cloudwatchlogs::operation::describe_destinations::DescribeDestinationsOutput;
+    use aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::ListTagsForResourceOutput;
+    use aws_sdk_cloudwatchlogs::operation::put_destination::{
+        PutDestinationError, PutDestinationOutput,
+    };
+    use aws_sdk_cloudwatchlogs::operation::put_destination_policy::PutDestinationPolicyError;
+    use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
+    use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
+    use aws_sdk_cloudwatchlogs::Client;
+    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+
+    const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
+    const NAME: &str = "central";
+
+    /// As the SDK parses it from AWS: the code travels in the error's metadata.
+    fn invalid(message: &str) -> InvalidParameterException {
+        let meta = aws_sdk_cloudwatchlogs::error::ErrorMetadata::builder()
+            .code("InvalidParameterException")
+            .message(message)
+            .build();
+        InvalidParameterException::builder()
+            .message(message)
+            .meta(meta)
+            .build()
+    }
+
+    fn request(kind: RequestKind, properties: Value) -> CfnRequest {
+        CfnRequest {
+            kind,
+            target: target(STACK, "Destination", "r1"),
+            properties,
+        }
+    }
+
+    fn properties_with_policy() -> Value {
+        json!({
+            "DestinationName": NAME,
+            "TargetArn": "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+            "RoleArn": "arn:aws:iam::123456789012:role/r",
+            "DestinationPolicy": {"Version": "2012-10-17", "Statement": []},
+        })
+    }
+
+    fn no_destination() -> Rule {
+        mock!(Client::describe_destinations)
+            .then_output(|| DescribeDestinationsOutput::builder().build())
+    }
+
+    fn put_ok() -> Rule {
+        mock!(Client::put_destination).then_output(|| {
+            PutDestinationOutput::builder()
+                .destination(
+                    SdkDestination::builder()
+                        .destination_name(NAME)
+                        .arn("arn:aws:logs:us-east-1:123456789012:destination:central")
+                        .build(),
+                )
+                .build()
+        })
+    }
+
+    fn policy_rejected() -> Rule {
+        mock!(Client::put_destination_policy).then_error(|| {
+            PutDestinationPolicyError::InvalidParameterException(invalid("bad principal"))
+        })
+    }
+
+    #[tokio::test]
+    async fn a_policy_failure_after_creation_removes_the_new_destination() {
+        let (describe, put, policy) = (no_destination(), put_ok(), policy_rejected());
+        let delete = mock!(Client::delete_destination)
+            .then_output(|| DeleteDestinationOutput::builder().build());
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put, &policy, &delete]
+        );
+        let logs = Destinations::new(client);
+
+        let failed = run(
+            &logs,
+            &request(RequestKind::Create, properties_with_policy()),
+            FUNCTION,
+        )
+        .await
+        .expect_err("the create must fail");
+        assert_eq!(delete.num_calls(), 1, "the new destination was not removed");
+        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
+        assert!(failed.reason.contains("PutDestinationPolicy for destination central failed: InvalidParameterException: bad principal"), "{}", failed.reason);
+    }
+
+    #[tokio::test]
+    async fn when_cleanup_fails_too_the_reply_names_the_destination_for_the_rollback() {
+        let (describe, put, policy) = (no_destination(), put_ok(), policy_rejected());
+        let delete = mock!(Client::delete_destination)
+            .then_error(|| DeleteDestinationError::InvalidParameterException(invalid("denied")));
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put, &policy, &delete]
+        );
+        let logs = Destinations::new(client);
+
+        let failed = run(
+            &logs,
+            &request(RequestKind::Create, properties_with_policy()),
+            FUNCTION,
+        )
+        .await
+        .expect_err("the create must fail");
+        assert_eq!(failed.physical_resource_id, NAME);
+        assert!(
+            failed.reason.contains("the rollback will delete it"),
+            "{}",
+            failed.reason
+        );
+    }
+
+    #[tokio::test]
+    async fn the_role_propagation_failure_is_retried_until_it_clears() {
+        let describe = no_destination();
+        let put = mock!(Client::put_destination)
+            .sequence()
+            .error(|| {
+                PutDestinationError::InvalidParameterException(invalid(
+                    "Could not deliver test message to specified destination. Check if the destination is valid.",
+                ))
+            })
+            .times(2)
+            .output(|| {
+                PutDestinationOutput::builder()
+                    .destination(SdkDestination::builder().destination_name(NAME).arn("arn:x").build())
+                    .build()
+            })
+            .build();
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put]
+        );
+        let mut properties = properties_with_policy();
+        properties
+            .as_object_mut()
+            .map(|p| p.remove("DestinationPolicy"));
+
+        let done = run(
+            &Destinations::new(client),
+            &request(RequestKind::Create, properties),
+            FUNCTION,
+        )
+        .await
+        .expect("created after retries");
+        assert_eq!(put.num_calls(), 3);
+        assert_eq!(done.physical_resource_id, NAME);
+    }
+
+    #[tokio::test]
+    async fn other_invalid_parameters_are_not_retried_and_explain_themselves() {
+        let describe = no_destination();
+        let put = mock!(Client::put_destination).then_error(|| {
+            PutDestinationError::InvalidParameterException(invalid("Role ARN is malformed"))
+        });
+        let client = mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [&describe, &put]
+        );
+        let failed = run(
+            &Destinations::new(client),
+            &request(RequestKind::Create, properties_with_policy()),
+            FUNCTION,
+        )
+        .await
+        .expect_err("fails");
+        assert_eq!(put.num_calls(), 1);
+        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
+        assert!(failed.reason.contains("PutDestination for destination central failed: InvalidParameterException: Role ARN is malformed"), "{}", failed.reason);
+    }
+
+    #[test]
+    fn a_persistent_test_message_failure_lists_the_likely_causes() {
+        let error = AwsError {
+            operation: "PutDestination",
+            destination: NAME.into(),
+            code: Some("InvalidParameterException".into()),
+            message: "Could not deliver test message to specified destination.".into(),
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("logs.amazonaws.com") && text.contains("KMS"),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_leaves_a_destination_without_our_tag_alone() {
+        let tags = mock!(Client::list_tags_for_resource).then_output(|| {
+            ListTagsForResourceOutput::builder()
+                .tags(
+                    "cfn-logs-destination:owner",
+                    "another-stack/uuid/Destination",
+                )
+                .build()
+        });
+        let delete = mock!(Client::delete_destination)
+            .then_output(|| DeleteDestinationOutput::builder().build());
+        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, [&tags, &delete]);
+        let kind = RequestKind::Delete {
+            physical_resource_id: NAME.into(),
+        };
+        let done = run(
+            &Destinations::new(client),
+            &request(kind, json!({})),
+            FUNCTION,
+        )
+        .await
+        .expect("a delete of something not ours still succeeds");
+        assert_eq!(
+            delete.num_calls(),
+            0,
+            "deleted a destination this stack did not create"
+        );
+        assert!(done.warning.expect("warning").contains("left untouched"));
+    }
 
     fn target(stack_id: &str, logical: &str, request: &str) -> ReplyTarget {
         ReplyTarget {
