@@ -5,7 +5,7 @@ use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed};
 use crate::response::{redacted, Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
-use lambda_runtime::{Context, Error, LambdaEvent};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,7 +28,7 @@ impl App {
     /// Handles one invocation. Ends in error only when nothing could be answered: then Lambda
     /// retries the invocation. A delivered FAILED reply is a successful invocation, so that
     /// Lambda does not replay a request CloudFormation has already been told about.
-    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Failure> {
         let (payload, context) = event.into_parts();
         match event::classify(payload) {
             Incoming::Sns(records) => {
@@ -38,20 +38,26 @@ impl App {
                 for record in records {
                     match Box::pin(self.answer(record, &context)).await {
                         Ok(result) => results.push(result),
-                        Err(error) => errors.push(error.to_string()),
+                        Err(error) => errors.push(error),
                     }
                 }
-                if errors.is_empty() {
-                    Ok(Value::Array(results))
-                } else {
-                    Err(errors.join("; ").into())
+                match errors.first() {
+                    None => Ok(Value::Array(results)),
+                    Some(first) => Err(Failure {
+                        kind: first.kind,
+                        message: errors
+                            .iter()
+                            .map(|e| e.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    }),
                 }
             }
             incoming => self.answer(incoming, &context).await,
         }
     }
 
-    async fn answer(&self, incoming: Incoming, context: &Context) -> Result<Value, Error> {
+    async fn answer(&self, incoming: Incoming, context: &Context) -> Result<Value, Failure> {
         match incoming {
             Incoming::CloudFormation(request) => {
                 let budget = request_budget(&request, context);
@@ -73,7 +79,7 @@ impl App {
                             "Data": reply.data,
                         }))
                     }
-                    Err(failed) => Err(failed.reason.into()),
+                    Err(failed) => Err(Failure::request_failed(failed.reason)),
                 }
             }
             Incoming::EventBridge(request) => self.provision(*request, context).await,
@@ -100,10 +106,12 @@ impl App {
             }
             Incoming::Unrecognised(problem) => {
                 tracing::error!(problem, "unrecognised event");
-                Err(problem.into())
+                Err(Failure::unrecognised(problem))
             }
             // Records are unpacked by `handle`; an SNS message inside one is not expected.
-            Incoming::Sns(_) => Err("an SNS notification nested in another".into()),
+            Incoming::Sns(_) => Err(Failure::unrecognised(
+                "an SNS notification nested in another".into(),
+            )),
         }
     }
 
@@ -152,7 +160,7 @@ impl App {
         &self,
         request: ProvisionRequest,
         context: &Context,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, Failure> {
         let budget = Budget::new(context.deadline, None);
         let destinations = self.destinations.clone();
         let request_type = request.request_type.clone();
@@ -178,7 +186,7 @@ impl App {
             }
             Err(reason) => {
                 tracing::error!(request_type, reason, "provisioning failed");
-                Err(reason.into())
+                Err(Failure::request_failed(reason))
             }
         }
     }
@@ -189,7 +197,7 @@ impl App {
         request_type: &str,
         reply: Reply,
         budget: Budget,
-    ) -> Result<Value, Error> {
+    ) -> Result<Value, Failure> {
         let body = reply.body(target);
         let delivered = self
             .replies
@@ -225,8 +233,44 @@ impl App {
                     %error,
                     "the reply could not be delivered"
                 );
-                Err(format!("the {status} reply could not be delivered: {error}").into())
+                Err(Failure {
+                    kind: "ReplyNotDelivered",
+                    message: format!("the {status} reply could not be delivered: {error}"),
+                })
             }
+        }
+    }
+}
+
+/// Why an invocation ended in error, as Lambda records it (`errorType`, `errorMessage`) and
+/// EventBridge dead-letter queues keep it.
+#[derive(Debug)]
+pub struct Failure {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    fn unrecognised(message: String) -> Failure {
+        Failure {
+            kind: "UnrecognisedEvent",
+            message,
+        }
+    }
+
+    fn request_failed(message: String) -> Failure {
+        Failure {
+            kind: "RequestFailed",
+            message,
+        }
+    }
+}
+
+impl From<Failure> for Diagnostic {
+    fn from(failure: Failure) -> Diagnostic {
+        Diagnostic {
+            error_type: failure.kind.to_owned(),
+            error_message: failure.message,
         }
     }
 }
