@@ -102,8 +102,13 @@ impl Reply {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        // Serialising plain strings and maps cannot fail.
-        serde_json::to_vec(&response).unwrap_or_default()
+        // Serialising plain strings and maps cannot fail. A SUCCESS without a Reason omits the
+        // field rather than sending null.
+        let mut json = serde_json::to_value(&response).unwrap_or_default();
+        if let Some(fields) = json.as_object_mut() {
+            fields.retain(|_, value| !value.is_null());
+        }
+        serde_json::to_vec(&json).unwrap_or_default()
     }
 }
 
@@ -319,6 +324,17 @@ mod tests {
             .as_str()
             .expect("reason")
             .contains("4096-byte"));
+    }
+
+    #[test]
+    fn a_success_without_reason_omits_the_field() {
+        let mut reply = failed("unused".into());
+        reply.status = Status::Success;
+        reply.reason = None;
+        reply.reason_suffix = None;
+        let json: serde_json::Value = serde_json::from_slice(&reply.body(&target())).expect("json");
+        assert_eq!(json["Status"], "SUCCESS");
+        assert!(json.get("Reason").is_none(), "{json}");
     }
 
     #[test]
