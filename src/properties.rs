@@ -207,10 +207,12 @@ fn name_rule_broken(name: &str) -> Option<String> {
         ));
     }
     if name.contains([':', '*']) {
-        return Some("must not contain ':' or '*'".into());
+        return Some(format!("must not contain ':' or '*' (got {name:?})"));
     }
     if name.chars().any(char::is_control) {
-        return Some("must not contain control characters".into());
+        return Some(format!(
+            "must not contain control characters (got {name:?})"
+        ));
     }
     None
 }
@@ -546,7 +548,7 @@ mod tests {
     fn destination_name_rules() {
         assert!(errors(with("DestinationName", json!("a:b")))
             .contains("DestinationName must not contain ':' or '*'"));
-        assert!(errors(with("DestinationName", json!("a*"))).contains("DestinationName"));
+        assert!(errors(with("DestinationName", json!("a*"))).contains("(got \"a*\")"));
         assert!(
             errors(with("DestinationName", json!("x".repeat(513)))).contains("1 to 512 characters")
         );
