@@ -60,7 +60,12 @@ const TRANSIENT_ATTEMPTS: u32 = 6;
 /// A role created moments ago is often not yet usable by CloudWatch Logs: the test message
 /// fails until IAM has propagated it, which can take about two minutes.
 const ROLE_PROPAGATION_WINDOW: Duration = Duration::from_secs(120);
-const FIRST_PAUSE: Duration = Duration::from_millis(200);
+/// Unit tests retry on a fast clock.
+const FIRST_PAUSE: Duration = if cfg!(test) {
+    Duration::from_millis(1)
+} else {
+    Duration::from_millis(200)
+};
 const LONGEST_PAUSE: Duration = Duration::from_secs(8);
 
 #[derive(Debug, PartialEq, Eq)]
@@ -147,6 +152,10 @@ pub struct Destinations {
     client: Client,
     /// The call in progress, so that a timed-out request can say what it was waiting for.
     step: Arc<Mutex<String>>,
+    /// A destination this request's PutDestination may have created or changed: the call
+    /// succeeded, or an attempt got no answer. An interrupted Create must name it in its reply,
+    /// so that the rollback Delete removes it (if it carries the ownership tag).
+    put_sent: Arc<Mutex<Option<String>>>,
 }
 
 impl Destinations {
@@ -154,7 +163,23 @@ impl Destinations {
         Destinations {
             client,
             step: Arc::default(),
+            put_sent: Arc::default(),
         }
+    }
+
+    /// Forgets what earlier requests did; called as each request starts.
+    pub fn start_request(&self) {
+        self.set_step(String::new());
+        *self.put_sent.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    /// The destination a PutDestination of this request succeeded for or got no answer about
+    /// (it may exist because of this request), since [`Self::start_request`].
+    pub fn put_sent(&self) -> Option<String> {
+        self.put_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The call in progress (or last made), with the error it is retrying after, if any.
@@ -188,15 +213,26 @@ impl Destinations {
         let started = Instant::now();
         let mut pause = FIRST_PAUSE;
         let mut attempts = 0;
+        // Counted apart from the role propagation failures, which have a window of their own.
+        let mut transient_failures = 0;
         self.set_step(format!("{operation} for destination {name}"));
         loop {
-            let error = match attempt().await {
+            let outcome = attempt().await.map_err(|e| aws_error(operation, name, e));
+            if operation == "PutDestination"
+                && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true)
+            {
+                *self.put_sent.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
+            }
+            let error = match outcome {
                 Ok(value) => return Ok(value),
-                Err(error) => aws_error(operation, name, error),
+                Err(error) => error,
             };
             attempts += 1;
             let retry = match error.retry() {
-                Retry::Transient => attempts < TRANSIENT_ATTEMPTS,
+                Retry::Transient => {
+                    transient_failures += 1;
+                    transient_failures < TRANSIENT_ATTEMPTS
+                }
                 Retry::RolePropagation => started.elapsed() < ROLE_PROPAGATION_WINDOW,
                 Retry::Never => false,
             };
@@ -379,4 +415,124 @@ fn with_jitter(pause: Duration) -> Duration {
     let random = RandomState::new().hash_one(Instant::now());
     let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
     pause.mul_f64(fraction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
+    use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
+    use aws_sdk_cloudwatchlogs::operation::put_destination::{
+        PutDestinationError, PutDestinationOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
+    use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    const NAME: &str = "central";
+
+    fn error(code: &str, message: &str) -> PutDestinationError {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        match code {
+            "InvalidParameterException" => PutDestinationError::InvalidParameterException(
+                InvalidParameterException::builder()
+                    .message(message)
+                    .meta(meta)
+                    .build(),
+            ),
+            _ => PutDestinationError::generic(meta),
+        }
+    }
+
+    fn propagating() -> PutDestinationError {
+        error(
+            "InvalidParameterException",
+            "Could not deliver test message to specified destination. Check if the destination is valid.",
+        )
+    }
+
+    fn created() -> PutDestinationOutput {
+        PutDestinationOutput::builder()
+            .destination(
+                SdkDestination::builder()
+                    .destination_name(NAME)
+                    .arn("arn:aws:logs:us-east-1:123456789012:destination:central")
+                    .build(),
+            )
+            .build()
+    }
+
+    fn client(rule: &aws_smithy_mocks::Rule) -> Client {
+        // Only this module's retries: the SDK's own are off.
+        mock_client!(
+            aws_sdk_cloudwatchlogs,
+            RuleMode::MatchAny,
+            [rule],
+            |config| config.retry_config(RetryConfig::disabled())
+        )
+    }
+
+    async fn put(logs: &Destinations) -> Result<Destination, AwsError> {
+        logs.put(
+            NAME,
+            "arn:aws:kinesis:us-east-1:1:stream/s",
+            "arn:aws:iam::1:role/r",
+            &BTreeMap::new(),
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_counted_apart_from_role_propagation() {
+        let rule = mock!(Client::put_destination)
+            .sequence()
+            .error(propagating)
+            .times(TRANSIENT_ATTEMPTS as usize)
+            .error(|| error("ThrottlingException", "Rate exceeded"))
+            .output(created)
+            .build();
+        let logs = Destinations::new(client(&rule));
+        put(&logs)
+            .await
+            .expect("one throttle after propagation failures is retried");
+        assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize + 2);
+    }
+
+    #[tokio::test]
+    async fn persistent_throttling_gives_up_after_the_transient_attempts() {
+        let rule = mock!(Client::put_destination)
+            .then_error(|| error("ThrottlingException", "Rate exceeded"));
+        let logs = Destinations::new(client(&rule));
+        let failed = put(&logs).await.expect_err("gives up");
+        assert_eq!(failed.code.as_deref(), Some("ThrottlingException"));
+        assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize);
+    }
+
+    #[tokio::test]
+    async fn a_successful_put_is_remembered_until_the_next_request() {
+        let rule = mock!(Client::put_destination).then_output(created);
+        let logs = Destinations::new(client(&rule));
+        logs.start_request();
+        assert_eq!(logs.put_sent(), None);
+        put(&logs).await.expect("created");
+        assert_eq!(logs.put_sent().as_deref(), Some(NAME));
+        // The handler's clone is the work's: they share what was done.
+        assert_eq!(logs.clone().put_sent().as_deref(), Some(NAME));
+        assert!(logs
+            .current_step()
+            .starts_with("PutDestination for destination central"));
+        logs.start_request();
+        assert_eq!(logs.put_sent(), None);
+        assert_eq!(logs.current_step(), "the request");
+    }
+
+    #[tokio::test]
+    async fn a_refused_put_is_not_remembered() {
+        let rule = mock!(Client::put_destination)
+            .then_error(|| error("InvalidParameterException", "Role ARN is malformed"));
+        let logs = Destinations::new(client(&rule));
+        logs.start_request();
+        put(&logs).await.expect_err("refused");
+        assert_eq!(logs.put_sent(), None);
+    }
 }

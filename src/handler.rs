@@ -122,12 +122,9 @@ impl App {
         context: &Context,
         budget: Budget,
     ) -> Result<Done, Failed> {
-        // Create: nothing is known to exist, so a rollback after an interruption touches nothing.
-        let interrupted_id = request
-            .kind
-            .physical_resource_id()
-            .map(str::to_owned)
-            .unwrap_or_else(|| lifecycle::failed_create_id(&request.target.request_id));
+        let known_id = request.kind.physical_resource_id().map(str::to_owned);
+        let failed_create_id = lifecycle::failed_create_id(&request.target.request_id);
+        self.destinations.start_request();
         let destinations = self.destinations.clone();
         let function_arn = context.invoked_function_arn.clone();
         let work = async move {
@@ -137,7 +134,13 @@ impl App {
         match watchdog::guard(work, budget.work_until).await {
             Ok(result) => result,
             Err(interrupted) => Err(Failed {
-                physical_resource_id: interrupted_id,
+                // An Update keeps its id. An interrupted Create names the destination its
+                // PutDestination may have created, so that the rollback Delete removes it (only
+                // if it carries this resource's ownership tag); otherwise nothing is known to
+                // exist and the rollback must touch nothing.
+                physical_resource_id: known_id
+                    .or_else(|| self.destinations.put_sent())
+                    .unwrap_or(failed_create_id),
                 reason: self.interruption_reason(interrupted),
             }),
         }
@@ -162,6 +165,7 @@ impl App {
         context: &Context,
     ) -> Result<Value, Failure> {
         let budget = Budget::new(context.deadline, None);
+        self.destinations.start_request();
         let destinations = self.destinations.clone();
         let request_type = request.request_type.clone();
         let work = async move {

@@ -13,6 +13,9 @@ const LONGEST_INVOCATION: Duration = Duration::from_secs(900);
 /// Kept back from the work for the reply and its retries.
 const MIN_MARGIN: Duration = Duration::from_secs(1);
 const MAX_MARGIN: Duration = Duration::from_secs(10);
+/// Kept back from the reply for reporting the invocation's outcome to Lambda: an undelivered
+/// reply must end the invocation in error before the deadline, so that Lambda retries it.
+const OUTCOME_TIME: Duration = Duration::from_millis(250);
 
 /// When the work must stop, and when the reply must have been delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +26,8 @@ pub struct Budget {
 
 impl Budget {
     /// The earlier of the Lambda deadline (`deadline_ms`, epoch millis) and the request's arrival
-    /// plus the resource's `ServiceTimeout`, less a margin for the reply.
+    /// plus the resource's `ServiceTimeout`, less a margin for the reply and, for the reply, a
+    /// moment to report the invocation's outcome.
     pub fn new(deadline_ms: u64, service_timeout: Option<Duration>) -> Budget {
         let now = Instant::now();
         let since_epoch = SystemTime::now()
@@ -40,7 +44,7 @@ impl Budget {
         let margin = (total / 4).clamp(MIN_MARGIN, MAX_MARGIN);
         Budget {
             work_until: now + total.saturating_sub(margin),
-            reply_until: now + total,
+            reply_until: now + total.saturating_sub(OUTCOME_TIME),
         }
     }
 }
@@ -118,7 +122,8 @@ mod tests {
             "{work:?}"
         );
         assert!(
-            reply > Duration::from_secs(299) && reply <= Duration::from_secs(300) + slack,
+            reply > Duration::from_secs(299)
+                && reply <= Duration::from_secs(300) - OUTCOME_TIME + slack / 10,
             "{reply:?}"
         );
     }
@@ -142,8 +147,9 @@ mod tests {
             let budget = Budget::new(deadline, None);
             let reply = budget.reply_until - start;
             let slack = Duration::from_millis(100);
+            let expected = FALLBACK_TIME - OUTCOME_TIME;
             assert!(
-                reply > FALLBACK_TIME - slack && reply <= FALLBACK_TIME + slack,
+                reply > expected - slack && reply <= expected + slack,
                 "{deadline}: {reply:?}"
             );
         }
