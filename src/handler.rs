@@ -18,10 +18,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(destinations: Destinations) -> App {
+    pub fn new(destinations: Destinations, replies: Arc<ReplySender>) -> App {
         App {
             destinations,
-            replies: Arc::new(ReplySender::new()),
+            replies,
         }
     }
 

@@ -1,43 +1,71 @@
 //! Wiring only: logging, the SDK client, the runtime loop.
 #![recursion_limit = "256"]
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::BehaviorVersion;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
+use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    // The runtime logs every raw event at TRACE, ResponseURL included: its query string is a
+    // credential for the stack's result, so at TRACE the runtime's own logs stop at DEBUG.
+    let asks_for_trace = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .any(|key| std::env::var(key).is_ok_and(|v| v.to_ascii_lowercase().contains("trace")));
+    if asks_for_trace {
+        let directives = std::env::var("RUST_LOG").unwrap_or_default();
+        std::env::set_var("RUST_LOG", format!("{directives},lambda_runtime=debug"));
+    }
     lambda_runtime::tracing::init_default_subscriber();
 
-    // One rustls (ring) stack for the SDK and the reply. Standard configuration applies:
-    // AWS_REGION, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS, credentials from the environment.
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
+    // One rustls (ring) connector for the SDK and the reply, so the trust store is loaded and
+    // parsed once. That is the costly part of start-up: it runs on its own thread while the
+    // runtime fetches the first event, and the first call that needs it waits for it.
+    let replies = Arc::new(ReplySender::new());
+    replies.warm_up_in_background();
+
     // A hung endpoint must not hold the function: every attempt and call is bounded, and the
     // watchdog bounds the whole request.
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(3))
+        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(Duration::from_secs(20))
         .operation_timeout(Duration::from_secs(60))
         .build();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
-        .timeout_config(timeouts)
-        .load()
-        .await;
-    let app = App::new(Destinations::new(aws_sdk_cloudwatchlogs::Client::new(
-        &config,
-    )));
+    // Standard configuration applies (AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS, ...). Lambda puts the
+    // region and credentials in the environment: taken from there, the default chains (which
+    // build an STS client for web identity and an IMDS client, each loading the trust store
+    // again) are not needed. Elsewhere the default chains still apply.
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(replies.http_client())
+        .timeout_config(timeouts);
+    if let Some(region) = env_value("AWS_REGION").or_else(|| env_value("AWS_DEFAULT_REGION")) {
+        loader = loader.region(Region::new(region));
+    }
+    if env_value("AWS_ACCESS_KEY_ID").is_some() && env_value("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+    }
+    let config = loader.load().await;
+
+    let client = aws_sdk_cloudwatchlogs::Client::new(&config);
+    let app = App::new(Destinations::new(client), replies);
 
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
         app.handle(event).await
     }))
     .await
+}
+
+/// A non-empty environment variable.
+fn env_value(key: &str) -> Option<String> {
+    std::env::var(key)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }

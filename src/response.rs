@@ -5,13 +5,16 @@ use crate::event::ReplyTarget;
 use aws_lambda_events::event::cloudformation::{
     CloudFormationCustomResourceResponse, CloudFormationCustomResourceResponseStatus,
 };
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use aws_smithy_http_client::Connector;
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::http::{
+    http_client_fn, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_types::body::SdkBody;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -22,7 +25,9 @@ const TRUNCATION_MARK: &str = " [truncated]";
 /// Delivery attempts, each bounded by timeouts, with doubling pauses in between.
 const MAX_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bounds every TCP connect, to the ResponseURL and (through [`ReplySender::http_client`]) to AWS.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bounds each reply attempt as a whole: connect, TLS handshake, request and answer.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,10 +159,18 @@ impl std::fmt::Display for DeliveryError {
 impl std::error::Error for DeliveryError {}
 
 /// Sends replies over the SDK's own HTTP stack (hyper + rustls, system trust store, which
-/// honours `SSL_CERT_FILE`), so the function carries one TLS implementation.
+/// honours `SSL_CERT_FILE` and `SSL_CERT_DIR`), so the function carries one TLS implementation.
+///
+/// The same connector serves the SDK ([`ReplySender::http_client`]): the trust store is loaded
+/// and parsed once per process, not once per client and again for the reply, and building it
+/// can start in the background at process start ([`ReplySender::warm_up_in_background`]).
 #[derive(Debug, Default)]
 pub struct ReplySender {
     connector: OnceLock<Connector>,
+    /// For `http://` URLs only (local emulators and tests): it needs no trust store, so plain
+    /// HTTP calls never wait for one to load. It holds no root certificate, so should an
+    /// `https://` URL ever reach it, certificate verification fails closed.
+    plain: OnceLock<Connector>,
 }
 
 impl ReplySender {
@@ -165,20 +178,70 @@ impl ReplySender {
         Self::default()
     }
 
-    /// Builds the HTTPS connector; loading the trust store is its costly part, so it is done
-    /// once and can be started ahead of the first reply.
+    /// Builds the HTTPS connector; loading and parsing the trust store is its costly part, so
+    /// it is done once and can be started ahead of the first call. A caller arriving while
+    /// another thread builds it waits for that build.
     pub fn warm_up(&self) -> &Connector {
         self.connector.get_or_init(|| {
             Connector::builder()
+                // No read timeout: each reply attempt is bounded as a whole (ATTEMPT_TIMEOUT),
+                // each AWS call by the SDK's attempt and operation timeouts.
                 .connector_settings(
                     HttpConnectorSettings::builder()
                         .connect_timeout(CONNECT_TIMEOUT)
-                        .read_timeout(ATTEMPT_TIMEOUT)
                         .build(),
                 )
                 .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
                 .build()
         })
+    }
+
+    /// The connector for `url`: the TLS one unless `url` is plain `http://`.
+    fn connector_for(&self, url: &str) -> &Connector {
+        let plain_http = url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        if !plain_http {
+            return self.warm_up();
+        }
+        self.plain.get_or_init(|| {
+            let no_roots = TlsContext::builder()
+                .with_trust_store(TrustStore::empty())
+                .build()
+                .unwrap_or_default();
+            Connector::builder()
+                .connector_settings(
+                    HttpConnectorSettings::builder()
+                        .connect_timeout(CONNECT_TIMEOUT)
+                        .build(),
+                )
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                .tls_context(no_roots)
+                .build()
+        })
+    }
+
+    /// Starts [`Self::warm_up`] on its own thread and returns at once, so that the trust store
+    /// loads while the runtime fetches the first event. Should the thread not start, the first
+    /// call builds the connector itself.
+    pub fn warm_up_in_background(self: &Arc<Self>) {
+        let sender = Arc::clone(self);
+        let started = std::thread::Builder::new()
+            .name("tls-warm-up".into())
+            .spawn(move || {
+                sender.warm_up();
+            });
+        if let Err(error) = started {
+            tracing::debug!(%error, "no background TLS warm-up");
+        }
+    }
+
+    /// This sender's connector as the SDK's HTTP client: one trust store and one connection
+    /// pool for AWS and the reply. The connect timeout is [`CONNECT_TIMEOUT`]; the SDK's own
+    /// attempt and operation timeouts still apply.
+    pub fn http_client(self: &Arc<Self>) -> SharedHttpClient {
+        let connector = SharedHttpConnector::new(SharedConnector(Arc::clone(self)));
+        http_client_fn(move |_settings, _components| connector.clone())
     }
 
     /// PUTs `body` to `url`, retrying network errors, 5xx and 429 with backoff, never past
@@ -189,7 +252,7 @@ impl ReplySender {
         body: Vec<u8>,
         deadline: Instant,
     ) -> Result<(), DeliveryError> {
-        let connector = self.warm_up();
+        let connector = self.connector_for(url);
         let mut backoff = FIRST_BACKOFF;
         let mut last_error = String::from("no attempt was made before the deadline");
         for attempt in 1..=MAX_ATTEMPTS {
@@ -228,6 +291,16 @@ impl ReplySender {
             backoff *= 2;
         }
         Err(DeliveryError(last_error))
+    }
+}
+
+/// Hands every call to the sender's connectors, built on first use (or by the warm-up).
+#[derive(Debug)]
+struct SharedConnector(Arc<ReplySender>);
+
+impl HttpConnector for SharedConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        self.0.connector_for(request.uri()).call(request)
     }
 }
 
@@ -335,6 +408,20 @@ mod tests {
         let json: serde_json::Value = serde_json::from_slice(&reply.body(&target())).expect("json");
         assert_eq!(json["Status"], "SUCCESS");
         assert!(json.get("Reason").is_none(), "{json}");
+    }
+
+    #[test]
+    fn plain_http_never_waits_for_the_trust_store() {
+        let sender = ReplySender::new();
+        sender.connector_for("http://127.0.0.1:9/x?sig=1");
+        sender.connector_for("HTTP://127.0.0.1:9/x");
+        assert!(sender.plain.get().is_some());
+        assert!(
+            sender.connector.get().is_none(),
+            "the TLS connector (and its trust store) was built for a plain HTTP URL"
+        );
+        sender.connector_for("https://127.0.0.1:9/x");
+        assert!(sender.connector.get().is_some());
     }
 
     #[test]
