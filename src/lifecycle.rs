@@ -614,25 +614,26 @@ mod tests {
         })
     }
 
-    #[tokio::test]
-    async fn a_policy_failure_after_creation_removes_the_new_destination() {
+    /// A Create whose PutDestinationPolicy is rejected after PutDestination created the
+    /// destination; `delete` answers the cleanup.
+    async fn create_with_rejected_policy(delete: &Rule) -> Failed {
         let (describe, put, policy) = (no_destination(), put_ok(), policy_rejected());
-        let delete = mock!(Client::delete_destination)
-            .then_output(|| DeleteDestinationOutput::builder().build());
         let client = mock_client!(
             aws_sdk_cloudwatchlogs,
             RuleMode::MatchAny,
-            [&describe, &put, &policy, &delete]
+            [&describe, &put, &policy, delete]
         );
-        let logs = Destinations::new(client);
+        let create = request(RequestKind::Create, properties_with_policy());
+        run(&Destinations::new(client), &create, FUNCTION)
+            .await
+            .expect_err("the create must fail")
+    }
 
-        let failed = run(
-            &logs,
-            &request(RequestKind::Create, properties_with_policy()),
-            FUNCTION,
-        )
-        .await
-        .expect_err("the create must fail");
+    #[tokio::test]
+    async fn a_policy_failure_after_creation_removes_the_new_destination() {
+        let delete = mock!(Client::delete_destination)
+            .then_output(|| DeleteDestinationOutput::builder().build());
+        let failed = create_with_rejected_policy(&delete).await;
         assert_eq!(delete.num_calls(), 1, "the new destination was not removed");
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(failed.reason.contains("PutDestinationPolicy for destination central failed: InvalidParameterException: bad principal"), "{}", failed.reason);
@@ -640,23 +641,9 @@ mod tests {
 
     #[tokio::test]
     async fn when_cleanup_fails_too_the_reply_names_the_destination_for_the_rollback() {
-        let (describe, put, policy) = (no_destination(), put_ok(), policy_rejected());
         let delete = mock!(Client::delete_destination)
             .then_error(|| DeleteDestinationError::InvalidParameterException(invalid("denied")));
-        let client = mock_client!(
-            aws_sdk_cloudwatchlogs,
-            RuleMode::MatchAny,
-            [&describe, &put, &policy, &delete]
-        );
-        let logs = Destinations::new(client);
-
-        let failed = run(
-            &logs,
-            &request(RequestKind::Create, properties_with_policy()),
-            FUNCTION,
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with_rejected_policy(&delete).await;
         assert_eq!(failed.physical_resource_id, NAME);
         assert!(
             failed.reason.contains("the rollback will delete it"),

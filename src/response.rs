@@ -182,18 +182,8 @@ impl ReplySender {
     /// it is done once and can be started ahead of the first call. A caller arriving while
     /// another thread builds it waits for that build.
     pub fn warm_up(&self) -> &Connector {
-        self.connector.get_or_init(|| {
-            Connector::builder()
-                // No read timeout: each reply attempt is bounded as a whole (ATTEMPT_TIMEOUT),
-                // each AWS call by the SDK's attempt and operation timeouts.
-                .connector_settings(
-                    HttpConnectorSettings::builder()
-                        .connect_timeout(CONNECT_TIMEOUT)
-                        .build(),
-                )
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .build()
-        })
+        self.connector
+            .get_or_init(|| connector(TlsContext::default()))
     }
 
     /// The connector for `url`: the TLS one unless `url` is plain `http://`.
@@ -209,15 +199,7 @@ impl ReplySender {
                 .with_trust_store(TrustStore::empty())
                 .build()
                 .unwrap_or_default();
-            Connector::builder()
-                .connector_settings(
-                    HttpConnectorSettings::builder()
-                        .connect_timeout(CONNECT_TIMEOUT)
-                        .build(),
-                )
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .tls_context(no_roots)
-                .build()
+            connector(no_roots)
         })
     }
 
@@ -292,6 +274,21 @@ impl ReplySender {
         }
         Err(DeliveryError(last_error))
     }
+}
+
+/// rustls with ring, trusting `trust` (the default: the system trust store, honouring
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR`). No read timeout: each reply attempt is bounded as a
+/// whole (ATTEMPT_TIMEOUT), each AWS call by the SDK's attempt and operation timeouts.
+fn connector(trust: TlsContext) -> Connector {
+    Connector::builder()
+        .connector_settings(
+            HttpConnectorSettings::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .build(),
+        )
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .tls_context(trust)
+        .build()
 }
 
 /// Hands every call to the sender's connectors, built on first use (or by the warm-up).
