@@ -36,7 +36,7 @@ impl App {
                 let mut results = Vec::with_capacity(records.len());
                 let mut errors = Vec::new();
                 for record in records {
-                    match Box::pin(self.answer(record, &context)).await {
+                    match self.answer(record, &context).await {
                         Ok(result) => results.push(result),
                         Err(error) => errors.push(error),
                     }
