@@ -131,19 +131,34 @@ impl App {
             inject_test_fault(&request);
             lifecycle::run(&destinations, &request, &function_arn).await
         };
-        match watchdog::guard(work, budget.work_until).await {
-            Ok(result) => result,
-            Err(interrupted) => Err(Failed {
-                // An Update keeps its id. An interrupted Create names the destination its
-                // PutDestination may have created, so that the rollback Delete removes it (only
-                // if it carries this resource's ownership tag); otherwise nothing is known to
-                // exist and the rollback must touch nothing.
-                physical_resource_id: known_id
-                    .or_else(|| self.destinations.put_sent())
-                    .unwrap_or(failed_create_id),
-                reason: self.interruption_reason(interrupted),
-            }),
-        }
+        let interrupted = match watchdog::guard(work, budget.work_until).await {
+            Ok(result) => return result,
+            Err(interrupted) => interrupted,
+        };
+        let mut reason = self.interruption_reason(interrupted);
+        let put_sent = self.destinations.put_sent();
+        let physical_resource_id = match known_id {
+            Some(id) => {
+                // A replacing Update keeps its old id, so no rollback will remove the new
+                // destination: say so rather than leave it unmentioned.
+                if let Some(new_name) = put_sent.filter(|name| *name != id) {
+                    reason.push_str(&format!(
+                        ". Destination {new_name} may have been created by this update; delete \
+                         it if it is not needed"
+                    ));
+                }
+                id
+            }
+            // An interrupted Create names the destination its PutDestination may have created,
+            // so that the rollback Delete removes it (only if it carries this resource's
+            // ownership tag); otherwise nothing is known to exist and the rollback must touch
+            // nothing.
+            None => put_sent.unwrap_or(failed_create_id),
+        };
+        Err(Failed {
+            physical_resource_id,
+            reason,
+        })
     }
 
     fn interruption_reason(&self, interrupted: Interrupted) -> String {

@@ -663,3 +663,33 @@ async fn a_create_timed_out_after_put_destination_leaves_nothing_after_the_rollb
         "the timed-out Create left {name} behind"
     );
 }
+
+/// A replacing Update abandoned after the new destination was created keeps the old id (as a
+/// FAILED Update must), so no rollback removes the new one: the Reason names it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_timed_out_replacement_names_the_destination_it_may_have_created() {
+    let rig = rig().await;
+    let old_name = unique_name("fault-replaced");
+    let new_name = unique_name("fault-replacement");
+    let create = create_request(&rig.receiver.url(), "Destination", properties(&old_name));
+    let (_, put) = rig.reply(create.clone(), DEADLINE, 1).await;
+    assert_eq!(put.json()["Status"], "SUCCESS");
+
+    rig.proxy.hang("PutDestinationPolicy");
+    let update = update_request(
+        &create,
+        &rig.receiver.url(),
+        &old_name,
+        with_service_timeout(with_policy(&new_name), "3"),
+    );
+    let (_, put) = rig.reply(update, Duration::from_secs(60), 2).await;
+    let reply = put.json();
+    assert_eq!(reply["Status"], "FAILED", "{reply}");
+    assert_eq!(reply["PhysicalResourceId"], old_name.as_str());
+    assert!(
+        reason(&reply).contains(&format!(
+            "Destination {new_name} may have been created by this update"
+        )),
+        "{reply}"
+    );
+}
