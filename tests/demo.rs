@@ -42,13 +42,8 @@ async fn demo_create_update_delete_from_the_sample_events() {
             serde_json::to_string_pretty(&reply).expect("json")
         );
         assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-        let found = logs
-            .describe_destinations()
-            .destination_name_prefix("central-logs")
-            .send()
-            .await
-            .expect("describe");
-        let present = found.destinations().len();
+        let found = destinations_named(&logs, "central-logs").await;
+        let present = found.len();
         println!("   destinations named central-logs in the emulator: {present}");
         assert_eq!(present, usize::from(*file != "delete.json"));
     }

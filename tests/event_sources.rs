@@ -41,19 +41,6 @@ fn error(invocation: &Invocation) -> String {
     }
 }
 
-async fn exists(name: &str) -> bool {
-    let found = logs_client(&moto_endpoint())
-        .describe_destinations()
-        .destination_name_prefix(name)
-        .send()
-        .await
-        .expect("describe");
-    found
-        .destinations()
-        .iter()
-        .any(|d| d.destination_name() == Some(name))
-}
-
 #[test]
 fn every_sample_event_is_understood() {
     let mut seen = 0;
@@ -90,7 +77,7 @@ async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
     assert_eq!(reply["RequestId"], request["RequestId"]);
-    assert!(exists(&name).await);
+    assert!(destination_exists(&name).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -131,7 +118,7 @@ async fn eventbridge_provisions_adopts_and_removes_a_named_destination() {
             .await,
     );
     assert_eq!(gone["Action"], "deleted");
-    assert!(!exists(&name).await);
+    assert!(!destination_exists(&name).await);
     let again = response(
         &runtime
             .invoke(
@@ -179,7 +166,10 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
         verb.contains("RequestType must be Create, Update or Delete"),
         "{verb}"
     );
-    assert!(!exists("x").await, "a rejected request wrote to AWS");
+    assert!(
+        !destination_exists("x").await,
+        "a rejected request wrote to AWS"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,7 +197,7 @@ async fn the_provider_framework_gets_its_result_from_the_invocation() {
     delete["RequestType"] = json!("Delete");
     delete["PhysicalResourceId"] = json!(name);
     response(&runtime.invoke(delete, DEADLINE).await);
-    assert!(!exists(&name).await);
+    assert!(!destination_exists(&name).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]

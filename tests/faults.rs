@@ -40,23 +40,9 @@ fn with_service_timeout(mut props: Value, seconds: &str) -> Value {
     props
 }
 
-/// The destinations moto holds whose names start with `prefix`.
-async fn destinations_named(prefix: &str) -> Vec<aws_sdk_cloudwatchlogs::types::Destination> {
-    logs_client(&moto_endpoint())
-        .describe_destinations()
-        .destination_name_prefix(prefix)
-        .send()
-        .await
-        .expect("DescribeDestinations on moto")
-        .destinations()
-        .to_vec()
-}
-
-async fn exists(name: &str) -> bool {
-    destinations_named(name)
-        .await
-        .iter()
-        .any(|d| d.destination_name() == Some(name))
+/// The destinations the shared moto holds whose names start with `prefix`.
+async fn destinations_with_prefix(prefix: &str) -> Vec<aws_sdk_cloudwatchlogs::types::Destination> {
+    destinations_named(&logs_client(&moto_endpoint()), prefix).await
 }
 
 /// The function, behind a fault proxy in front of the shared moto, with its Runtime API and
@@ -138,7 +124,10 @@ async fn throttling_on_put_destination_is_retried_until_it_succeeds() {
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
-    assert!(exists(&name).await, "the destination was not created");
+    assert!(
+        destination_exists(&name).await,
+        "the destination was not created"
+    );
     assert_eq!(
         rig.proxy.count("PutDestination"),
         3,
@@ -164,7 +153,7 @@ async fn the_role_propagation_failure_is_retried_until_it_clears() {
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
-    assert!(exists(&name).await);
+    assert!(destination_exists(&name).await);
     assert_eq!(rig.proxy.count("PutDestination"), 4);
 }
 
@@ -219,7 +208,7 @@ async fn a_persistent_test_message_failure_fails_within_the_service_timeout_and_
         "{:?}",
         rig.proxy.calls()
     );
-    assert!(!exists(&name).await);
+    assert!(!destination_exists(&name).await);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -339,14 +328,14 @@ async fn a_panic_becomes_a_failed_reply_and_the_process_keeps_serving() {
         .as_str()
         .expect("id")
         .contains(':'));
-    assert!(!exists(&doomed).await);
+    assert!(!destination_exists(&doomed).await);
 
     let fine = unique_name("fault-after-panic");
     let create = create_request(&rig.receiver.url(), "Destination", properties(&fine));
     let (_, put) = rig.reply(create, DEADLINE, 2).await;
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-    assert!(exists(&fine).await);
+    assert!(destination_exists(&fine).await);
     assert_eq!(rig.function.exited(), None, "the process died");
     assert_eq!(rig.function.pid(), pid);
 }
@@ -428,7 +417,10 @@ async fn a_permanent_policy_failure_leaves_nothing_after_the_rollback() {
     let (_, put) = rig.reply(delete, DEADLINE, 2).await;
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-    assert!(!exists(&name).await, "the failed Create left {name} behind");
+    assert!(
+        !destination_exists(&name).await,
+        "the failed Create left {name} behind"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -459,7 +451,7 @@ async fn missing_or_past_deadlines_do_not_fail_the_request() {
             .await;
         let reply = puts[n].json();
         assert_eq!(reply["Status"], "SUCCESS", "deadline {header}: {reply}");
-        assert!(exists(&name).await);
+        assert!(destination_exists(&name).await);
     }
 }
 
@@ -490,7 +482,7 @@ async fn a_create_delivered_twice_creates_one_destination() {
     assert_eq!(first["PhysicalResourceId"], second["PhysicalResourceId"]);
     let id = first["PhysicalResourceId"].as_str().expect("id");
     assert!(id.starts_with(&format!("test-stack-{logical_id}-")), "{id}");
-    let found = destinations_named(&format!("test-stack-{logical_id}-")).await;
+    let found = destinations_with_prefix(&format!("test-stack-{logical_id}-")).await;
     assert_eq!(found.len(), 1, "{found:?}");
 }
 
@@ -513,13 +505,13 @@ async fn a_create_whose_reply_was_lost_succeeds_when_lambda_retries_it() {
         "an undelivered reply must fail the invocation so that Lambda retries it: {:?}",
         first.outcome
     );
-    assert!(exists(&name).await);
+    assert!(destination_exists(&name).await);
 
     let (_, put) = rig.reply(create, DEADLINE, 2).await;
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
-    assert_eq!(destinations_named(&name).await.len(), 1);
+    assert_eq!(destinations_with_prefix(&name).await.len(), 1);
 }
 
 /// A ResponseURL that never answers: the invocation must end in error before Lambda's deadline
@@ -567,7 +559,7 @@ async fn a_create_killed_after_put_destination_succeeds_when_lambda_retries_it()
         rig.function.logs()
     );
     rig.function.kill();
-    assert!(exists(&name).await);
+    assert!(destination_exists(&name).await);
     assert!(rig.receiver.puts().is_empty());
 
     rig.proxy.clear_rules();
@@ -583,7 +575,7 @@ async fn a_create_killed_after_put_destination_succeeds_when_lambda_retries_it()
     let reply = puts[0].json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
-    let found = destinations_named(&name).await;
+    let found = destinations_with_prefix(&name).await;
     assert_eq!(found.len(), 1);
     assert!(
         found[0].access_policy().is_some(),
@@ -622,7 +614,7 @@ async fn transient_policy_failures_are_retried_until_they_clear() {
             3,
             "{error}"
         );
-        let found = destinations_named(&name).await;
+        let found = destinations_with_prefix(&name).await;
         assert_eq!(found.len(), 1, "{error}");
         assert!(found[0].access_policy().is_some(), "{error}: no policy");
     }
@@ -659,7 +651,7 @@ async fn a_create_timed_out_after_put_destination_leaves_nothing_after_the_rollb
     let reply = put.json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert!(
-        !exists(&name).await,
+        !destination_exists(&name).await,
         "the timed-out Create left {name} behind"
     );
 }

@@ -70,28 +70,17 @@ async fn create_update_delete_through_the_runtime_api() {
     let reply = receiver.wait_for_puts(2, DEADLINE).await[1].json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
     assert_eq!(reply["PhysicalResourceId"], name.as_str());
-    let found = logs
-        .describe_destinations()
-        .destination_name_prefix(&name)
-        .send()
-        .await
-        .expect("describe");
+    let found = destinations_named(&logs, &name).await;
     let policy: Value =
-        serde_json::from_str(found.destinations()[0].access_policy().expect("policy"))
-            .expect("json");
+        serde_json::from_str(found[0].access_policy().expect("policy")).expect("json");
     assert_eq!(policy["Statement"][0]["Principal"]["AWS"], "111122223333");
 
     let delete = delete_request(&update, &receiver.url(), &name);
     runtime.invoke(delete, DEADLINE).await;
     let reply = receiver.wait_for_puts(3, DEADLINE).await[2].json();
     assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-    let found = logs
-        .describe_destinations()
-        .destination_name_prefix(&name)
-        .send()
-        .await
-        .expect("describe");
-    assert!(found.destinations().is_empty(), "destination still exists");
+    let found = destinations_named(&logs, &name).await;
+    assert!(found.is_empty(), "destination still exists");
     assert!(
         !function.logs().contains(SECRET_SIGNATURE),
         "the query string was logged"

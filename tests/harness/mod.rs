@@ -188,14 +188,8 @@ pub struct Stored {
 
 /// The destination named exactly `name`, if it exists.
 pub async fn stored(logs: &Client, name: &str) -> Option<Stored> {
-    let found = logs
-        .describe_destinations()
-        .destination_name_prefix(name)
-        .send()
+    destinations_named(logs, name)
         .await
-        .expect("DescribeDestinations");
-    found
-        .destinations()
         .iter()
         .find(|d| d.destination_name() == Some(name))
         .map(|d| Stored {
@@ -217,14 +211,8 @@ pub async fn existing(logs: &Client, name: &str) -> Stored {
 
 /// Names of the destinations starting with `prefix`.
 pub async fn names_with_prefix(logs: &Client, prefix: &str) -> Vec<String> {
-    let found = logs
-        .describe_destinations()
-        .destination_name_prefix(prefix)
-        .send()
+    destinations_named(logs, prefix)
         .await
-        .expect("DescribeDestinations");
-    found
-        .destinations()
         .iter()
         .filter_map(|d| d.destination_name().map(str::to_owned))
         .collect()

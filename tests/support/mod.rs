@@ -26,7 +26,9 @@ mod runtime_api;
 
 pub use cfn::{cfn_request, create_request, delete_request, sns_event, update_request};
 pub use function::{Function, FunctionBuilder};
-pub use moto::{logs_client, logs_client_with_retries, moto_endpoint};
+pub use moto::{
+    destination_exists, destinations_named, logs_client, logs_client_with_retries, moto_endpoint,
+};
 pub use proxy::{BlackHole, FaultProxy, Times};
 pub use receiver::{Answered, Behaviour, RecordedPut, ResponseReceiver, SECRET_SIGNATURE};
 pub use runtime_api::{

@@ -112,3 +112,26 @@ pub fn logs_client_with_retries(
         .build();
     aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
+
+/// The destinations moto holds whose names start with `prefix` (DescribeDestinations matches
+/// prefixes only; compare names to find one exactly).
+pub async fn destinations_named(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    prefix: &str,
+) -> Vec<aws_sdk_cloudwatchlogs::types::Destination> {
+    logs.describe_destinations()
+        .destination_name_prefix(prefix)
+        .send()
+        .await
+        .expect("DescribeDestinations on moto")
+        .destinations()
+        .to_vec()
+}
+
+/// Whether the shared moto holds a destination named exactly `name`.
+pub async fn destination_exists(name: &str) -> bool {
+    destinations_named(&logs_client(&moto_endpoint()), name)
+        .await
+        .iter()
+        .any(|d| d.destination_name() == Some(name))
+}
