@@ -45,6 +45,21 @@ async fn destinations_with_prefix(prefix: &str) -> Vec<aws_sdk_cloudwatchlogs::t
     destinations_named(&logs_client(&moto_endpoint()), prefix).await
 }
 
+/// CloudFormation's rollback of the FAILED Create `create` (answered with `failed`, the first
+/// reply of `rig`): a Delete carrying that reply's id, after which no destination `name`
+/// remains.
+async fn roll_back(rig: &Rig, create: &Value, failed: &Value, name: &str) {
+    let id = failed["PhysicalResourceId"].as_str().expect("id");
+    let delete = delete_request(create, &rig.receiver.url(), id);
+    let (_, put) = rig.reply(delete, DEADLINE, 2).await;
+    let reply = put.json();
+    assert_eq!(reply["Status"], "SUCCESS", "{reply}");
+    assert!(
+        !destination_exists(name).await,
+        "the failed Create left {name} behind"
+    );
+}
+
 /// The function, behind a fault proxy in front of the shared moto, with its Runtime API and
 /// ResponseURL; `function` has already asked for its first event, so timings start at the
 /// request, not at process start-up.
@@ -411,16 +426,7 @@ async fn a_permanent_policy_failure_leaves_nothing_after_the_rollback() {
     );
     assert_eq!(rig.proxy.count("PutDestination"), 1);
 
-    // The rollback: a Delete carrying the id of the FAILED reply.
-    let id = reply["PhysicalResourceId"].as_str().expect("id");
-    let delete = delete_request(&create, &rig.receiver.url(), id);
-    let (_, put) = rig.reply(delete, DEADLINE, 2).await;
-    let reply = put.json();
-    assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-    assert!(
-        !destination_exists(&name).await,
-        "the failed Create left {name} behind"
-    );
+    roll_back(&rig, &create, &reply, &name).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -645,15 +651,7 @@ async fn a_create_timed_out_after_put_destination_leaves_nothing_after_the_rollb
     );
 
     rig.proxy.clear_rules();
-    let id = reply["PhysicalResourceId"].as_str().expect("id");
-    let delete = delete_request(&create, &rig.receiver.url(), id);
-    let (_, put) = rig.reply(delete, DEADLINE, 2).await;
-    let reply = put.json();
-    assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-    assert!(
-        !destination_exists(&name).await,
-        "the timed-out Create left {name} behind"
-    );
+    roll_back(&rig, &create, &reply, &name).await;
 }
 
 /// A replacing Update abandoned after the new destination was created keeps the old id (as a
