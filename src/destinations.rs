@@ -418,7 +418,7 @@ fn with_jitter(pause: Duration) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
     use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
@@ -431,16 +431,26 @@ mod tests {
 
     const NAME: &str = "central";
 
+    /// As the SDK parses it from AWS: the code travels in the error's metadata.
+    pub(crate) fn invalid_parameter(message: &str) -> InvalidParameterException {
+        let meta = ErrorMetadata::builder()
+            .code("InvalidParameterException")
+            .message(message)
+            .build();
+        InvalidParameterException::builder()
+            .message(message)
+            .meta(meta)
+            .build()
+    }
+
     fn error(code: &str, message: &str) -> PutDestinationError {
-        let meta = ErrorMetadata::builder().code(code).message(message).build();
         match code {
-            "InvalidParameterException" => PutDestinationError::InvalidParameterException(
-                InvalidParameterException::builder()
-                    .message(message)
-                    .meta(meta)
-                    .build(),
+            "InvalidParameterException" => {
+                PutDestinationError::InvalidParameterException(invalid_parameter(message))
+            }
+            _ => PutDestinationError::generic(
+                ErrorMetadata::builder().code(code).message(message).build(),
             ),
-            _ => PutDestinationError::generic(meta),
         }
     }
 
@@ -451,7 +461,8 @@ mod tests {
         )
     }
 
-    fn created() -> PutDestinationOutput {
+    /// PutDestination's answer for the destination `central`.
+    pub(crate) fn created() -> PutDestinationOutput {
         PutDestinationOutput::builder()
             .destination(
                 SdkDestination::builder()

@@ -543,35 +543,20 @@ fn fnv1a(parts: &[&str]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::destinations::tests::{created, invalid_parameter};
     use crate::event::RequestKind;
     use aws_sdk_cloudwatchlogs::operation::delete_destination::{
         DeleteDestinationError, DeleteDestinationOutput,
     };
     use aws_sdk_cloudwatchlogs::operation::describe_destinations::DescribeDestinationsOutput;
     use aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::ListTagsForResourceOutput;
-    use aws_sdk_cloudwatchlogs::operation::put_destination::{
-        PutDestinationError, PutDestinationOutput,
-    };
+    use aws_sdk_cloudwatchlogs::operation::put_destination::PutDestinationError;
     use aws_sdk_cloudwatchlogs::operation::put_destination_policy::PutDestinationPolicyError;
-    use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
-    use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
     use aws_sdk_cloudwatchlogs::Client;
     use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 
     const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
     const NAME: &str = "central";
-
-    /// As the SDK parses it from AWS: the code travels in the error's metadata.
-    fn invalid(message: &str) -> InvalidParameterException {
-        let meta = aws_sdk_cloudwatchlogs::error::ErrorMetadata::builder()
-            .code("InvalidParameterException")
-            .message(message)
-            .build();
-        InvalidParameterException::builder()
-            .message(message)
-            .meta(meta)
-            .build()
-    }
 
     fn request(kind: RequestKind, properties: Value) -> CfnRequest {
         CfnRequest {
@@ -596,21 +581,12 @@ mod tests {
     }
 
     fn put_ok() -> Rule {
-        mock!(Client::put_destination).then_output(|| {
-            PutDestinationOutput::builder()
-                .destination(
-                    SdkDestination::builder()
-                        .destination_name(NAME)
-                        .arn("arn:aws:logs:us-east-1:123456789012:destination:central")
-                        .build(),
-                )
-                .build()
-        })
+        mock!(Client::put_destination).then_output(created)
     }
 
     fn policy_rejected() -> Rule {
         mock!(Client::put_destination_policy).then_error(|| {
-            PutDestinationPolicyError::InvalidParameterException(invalid("bad principal"))
+            PutDestinationPolicyError::InvalidParameterException(invalid_parameter("bad principal"))
         })
     }
 
@@ -641,8 +617,9 @@ mod tests {
 
     #[tokio::test]
     async fn when_cleanup_fails_too_the_reply_names_the_destination_for_the_rollback() {
-        let delete = mock!(Client::delete_destination)
-            .then_error(|| DeleteDestinationError::InvalidParameterException(invalid("denied")));
+        let delete = mock!(Client::delete_destination).then_error(|| {
+            DeleteDestinationError::InvalidParameterException(invalid_parameter("denied"))
+        });
         let failed = create_with_rejected_policy(&delete).await;
         assert_eq!(failed.physical_resource_id, NAME);
         assert!(
@@ -658,16 +635,12 @@ mod tests {
         let put = mock!(Client::put_destination)
             .sequence()
             .error(|| {
-                PutDestinationError::InvalidParameterException(invalid(
+                PutDestinationError::InvalidParameterException(invalid_parameter(
                     "Could not deliver test message to specified destination. Check if the destination is valid.",
                 ))
             })
             .times(2)
-            .output(|| {
-                PutDestinationOutput::builder()
-                    .destination(SdkDestination::builder().destination_name(NAME).arn("arn:x").build())
-                    .build()
-            })
+            .output(created)
             .build();
         let client = mock_client!(
             aws_sdk_cloudwatchlogs,
@@ -694,7 +667,9 @@ mod tests {
     async fn other_invalid_parameters_are_not_retried_and_explain_themselves() {
         let describe = no_destination();
         let put = mock!(Client::put_destination).then_error(|| {
-            PutDestinationError::InvalidParameterException(invalid("Role ARN is malformed"))
+            PutDestinationError::InvalidParameterException(invalid_parameter(
+                "Role ARN is malformed",
+            ))
         });
         let client = mock_client!(
             aws_sdk_cloudwatchlogs,
