@@ -314,7 +314,10 @@ async fn update(
 
     // The tag diff comes from the request; only old properties that no longer parse need a
     // look at the destination's actual tags.
-    let old_tags = match properties::parse_tags_only(old_properties) {
+    let old_tags = old
+        .map(|old| old.tags)
+        .or_else(|| properties::parse_tags_only(old_properties));
+    let mut old_tags = match old_tags {
         Some(tags) => tags,
         None => logs
             .tags(&name, &destination.arn)
@@ -323,7 +326,6 @@ async fn update(
             .map(without_system_tags)
             .unwrap_or_default(),
     };
-    let mut old_tags = old_tags;
     old_tags.insert(OWNER_TAG.to_owned(), owner.to_owned());
     apply_tag_changes(logs, &destination, &old_tags, &tags)
         .await
