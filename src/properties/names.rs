@@ -1,0 +1,126 @@
+//! `DestinationName`, `TargetArn` and `RoleArn`: what CloudWatch Logs and IAM accept.
+
+use super::{Checker, MAX_NAME_CHARS};
+
+/// Longest ARN we accept for TargetArn and RoleArn: far above real ones, and small enough that
+/// the reply (which echoes both) always fits CloudFormation's 4096-byte limit.
+const MAX_ARN_CHARS: usize = 1024;
+
+/// A valid destination name: what CloudWatch Logs accepts.
+pub fn is_valid_name(name: &str) -> bool {
+    name_rule_broken(name).is_none()
+}
+
+fn name_rule_broken(name: &str) -> Option<String> {
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS {
+        return Some(format!(
+            "must be 1 to {MAX_NAME_CHARS} characters long (got {chars})"
+        ));
+    }
+    if name.contains([':', '*']) {
+        return Some(format!("must not contain ':' or '*' (got {name:?})"));
+    }
+    if name.chars().any(char::is_control) {
+        return Some(format!(
+            "must not contain control characters (got {name:?})"
+        ));
+    }
+    None
+}
+
+pub(super) fn check_name(check: &mut Checker, name: &str) {
+    if let Some(rule) = name_rule_broken(name) {
+        check.fail("DestinationName", rule);
+    }
+}
+
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`; `kind` narrows service and resource type.
+pub(super) fn check_arn(
+    check: &mut Checker,
+    property: &str,
+    arn: &str,
+    kind: Option<(&str, &str)>,
+) {
+    let example = match kind {
+        Some(_) => "arn:aws:iam::123456789012:role/NAME",
+        None => "arn:aws:kinesis:us-east-1:123456789012:stream/NAME",
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let well_formed = parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && !parts[2].is_empty()
+        && !parts[5].is_empty()
+        && !arn.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !well_formed {
+        check.fail(
+            property,
+            format!("must be an ARN such as {example} (got {arn:?})"),
+        );
+        return;
+    }
+    if arn.chars().count() > MAX_ARN_CHARS {
+        check.fail(
+            property,
+            format!("must be at most {MAX_ARN_CHARS} characters long"),
+        );
+    }
+    if let Some((service, resource_prefix)) = kind {
+        let account_ok = parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit());
+        if parts[2] != service || !parts[5].starts_with(resource_prefix) || !account_ok {
+            check.fail(
+                property,
+                format!("must be an IAM role ARN such as {example} (got {arn:?})"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::parse;
+    use super::super::testing::{errors, with};
+    use serde_json::json;
+
+    #[test]
+    fn arns_must_be_arns() {
+        assert!(errors(with("TargetArn", json!("my-stream"))).contains("TargetArn must be an ARN"));
+        assert!(errors(with(
+            "RoleArn",
+            json!("arn:aws:kinesis:us-east-1:123456789012:stream/s")
+        ))
+        .contains("RoleArn must be an IAM role ARN"));
+        assert!(errors(with("RoleArn", json!("arn:aws:iam::12345:role/r")))
+            .contains("RoleArn must be an IAM role ARN"));
+        let long = format!(
+            "arn:aws:kinesis:us-east-1:123456789012:stream/{}",
+            "s".repeat(1100)
+        );
+        assert!(errors(with("TargetArn", json!(long))).contains("at most 1024 characters"));
+    }
+
+    #[test]
+    fn destination_name_rules() {
+        assert!(errors(with("DestinationName", json!("a:b")))
+            .contains("DestinationName must not contain ':' or '*'"));
+        assert!(errors(with("DestinationName", json!("a*"))).contains("(got \"a*\")"));
+        assert!(
+            errors(with("DestinationName", json!("x".repeat(513)))).contains("1 to 512 characters")
+        );
+        assert!(parse(&with("DestinationName", json!("x".repeat(512)))).is_ok());
+        assert_eq!(
+            parse(&with("DestinationName", json!("")))
+                .expect("empty is absent")
+                .name,
+            None
+        );
+        assert_eq!(
+            parse(&with("DestinationName", json!(42)))
+                .expect("coerced")
+                .name
+                .as_deref(),
+            Some("42")
+        );
+    }
+}
