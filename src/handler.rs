@@ -1,5 +1,6 @@
 //! One invocation, from raw JSON to the reply CloudFormation is waiting for.
 
+use crate::attributes;
 use crate::destinations::Destinations;
 use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed};
@@ -322,14 +323,7 @@ fn inject_test_fault(request: &CfnRequest) {
 fn success(done: Done) -> Reply {
     let data = done
         .destination
-        .map(|d| {
-            BTreeMap::from([
-                ("Arn".to_owned(), d.arn),
-                ("DestinationName".to_owned(), d.name),
-                ("TargetArn".to_owned(), d.target_arn),
-                ("RoleArn".to_owned(), d.role_arn),
-            ])
-        })
+        .map(|d| attributes::data(&d, &[]))
         .unwrap_or_default();
     Reply {
         status: Status::Success,

@@ -88,6 +88,11 @@ impl Reply {
         fallback.serialise(target)
     }
 
+    /// The body's size before any shortening, to check ahead of the work that it will fit.
+    pub fn unshortened_len(&self, target: &ReplyTarget) -> usize {
+        self.serialise(target).len()
+    }
+
     fn serialise(&self, target: &ReplyTarget) -> Vec<u8> {
         let mut response = CloudFormationCustomResourceResponse::default();
         response.status = match self.status {

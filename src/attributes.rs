@@ -1,0 +1,206 @@
+//! The reply's `Data`: the attributes `Fn::GetAtt` reads, and the guard that keeps a reply with
+//! one ARN per Region within CloudFormation's 4096-byte limit.
+//!
+//! Names: `Arn` (the first listed Region's destination), `DestinationName`, `TargetArn`,
+//! `RoleArn`, as for one Region; with `Regions`, also `Arns` (every ARN, comma-separated in the
+//! order of `Regions`, for `!Split`) and `Arn.REGION` for each Region (`!GetAtt
+//! Destination.Arn.eu-west-1`). `Fn::GetAtt` takes a custom resource's `Data` keys as attribute
+//! names, and AWS's own attributes use the same dotted form (`Endpoint.Address`,
+//! `Outputs.NAME`).
+
+use crate::destinations::Destination;
+use crate::event::ReplyTarget;
+use crate::response::{Reply, Status, MAX_BODY_BYTES};
+use std::collections::BTreeMap;
+
+/// The attribute holding the destination's ARN in `region`.
+pub fn regional_arn_key(region: &str) -> String {
+    format!("Arn.{region}")
+}
+
+/// `Data` for a destination. `regional` lists `(Region, ARN)` in the order of `Regions`, the
+/// first being `destination` itself; it is empty when `Regions` is not used, and the attributes
+/// are then exactly those of a single-Region resource.
+pub fn data(destination: &Destination, regional: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut data = BTreeMap::from([
+        ("Arn".to_owned(), destination.arn.clone()),
+        ("DestinationName".to_owned(), destination.name.clone()),
+        ("TargetArn".to_owned(), destination.target_arn.clone()),
+        ("RoleArn".to_owned(), destination.role_arn.clone()),
+    ]);
+    if !regional.is_empty() {
+        let arns: Vec<&str> = regional.iter().map(|(_, arn)| arn.as_str()).collect();
+        data.insert("Arns".to_owned(), arns.join(","));
+        for (region, arn) in regional {
+            data.insert(regional_arn_key(region), arn.clone());
+        }
+    }
+    data
+}
+
+/// Checks, before anything is written, that the SUCCESS reply for `destination` and its
+/// `regional` ARNs fits in 4096 bytes; otherwise says what to shorten. The name appears in the
+/// PhysicalResourceId, `DestinationName` and every ARN (twice per Region), so it is what
+/// grows the reply fastest.
+pub fn check_reply_size(
+    target: &ReplyTarget,
+    destination: &Destination,
+    regional: &[(String, String)],
+) -> Result<(), String> {
+    let reply = Reply {
+        status: Status::Success,
+        reason: None,
+        reason_suffix: None,
+        physical_resource_id: destination.name.clone(),
+        data: data(destination, regional),
+    };
+    let bytes = reply.unshortened_len(target);
+    if bytes <= MAX_BODY_BYTES {
+        return Ok(());
+    }
+    // Each byte of the name is repeated in the id, DestinationName, Arn, and twice per Region.
+    let copies = 3 + 2 * regional.len();
+    let excess = bytes - MAX_BODY_BYTES;
+    let shorter_by = excess.div_ceil(copies);
+    let name_bytes = destination.name.len();
+    let advice = match name_bytes.checked_sub(shorter_by) {
+        Some(fits) if fits > 0 => format!(
+            "shorten DestinationName to at most {fits} bytes (it has {name_bytes}) or list fewer \
+             Regions"
+        ),
+        _ => "list fewer Regions".to_owned(),
+    };
+    Err(format!(
+        "The reply to CloudFormation would be {bytes} bytes, over its {MAX_BODY_BYTES}-byte \
+         limit: the destination's ARN in each of the {} Regions is returned twice (Arns and \
+         Arn.REGION); {advice}",
+        regional.len().max(1)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> ReplyTarget {
+        ReplyTarget {
+            response_url: "https://example.invalid/reply".to_owned(),
+            stack_id: "arn:aws:cloudformation:us-east-1:999999999999:stack/central/\
+                       1b2c3d4e-1111-2222-3333-444455556666"
+                .to_owned(),
+            request_id: "8a7c1f9e-0b1d-4c3e-9f5a-6b7c8d9e0f1a".to_owned(),
+            logical_resource_id: "Destination".to_owned(),
+        }
+    }
+
+    fn destination(name: &str, region: &str) -> Destination {
+        Destination {
+            name: name.to_owned(),
+            arn: arn(name, region),
+            target_arn: "arn:aws:kinesis:us-east-1:999999999999:stream/central".to_owned(),
+            role_arn: "arn:aws:iam::999999999999:role/logs-destination/central".to_owned(),
+            access_policy: None,
+        }
+    }
+
+    fn arn(name: &str, region: &str) -> String {
+        format!("arn:aws:logs:{region}:999999999999:destination:{name}")
+    }
+
+    fn regional(name: &str, regions: &[&str]) -> Vec<(String, String)> {
+        regions
+            .iter()
+            .map(|r| ((*r).to_owned(), arn(name, r)))
+            .collect()
+    }
+
+    #[test]
+    fn one_region_keeps_the_four_attributes() {
+        let d = destination("central", "us-east-1");
+        let data = data(&d, &[]);
+        let keys: Vec<&str> = data.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["Arn", "DestinationName", "RoleArn", "TargetArn"]);
+        assert_eq!(data["Arn"], d.arn);
+    }
+
+    #[test]
+    fn regions_add_arns_in_order_and_one_attribute_per_region() {
+        let regions = ["eu-west-1", "us-east-1", "ap-southeast-2"];
+        let d = destination("central", "eu-west-1");
+        let data = data(&d, &regional("central", &regions));
+        assert_eq!(data["Arn"], arn("central", "eu-west-1"));
+        assert_eq!(
+            data["Arns"],
+            format!(
+                "{},{},{}",
+                arn("central", "eu-west-1"),
+                arn("central", "us-east-1"),
+                arn("central", "ap-southeast-2")
+            )
+        );
+        assert_eq!(data["Arn.us-east-1"], arn("central", "us-east-1"));
+        assert_eq!(data["Arn.ap-southeast-2"], arn("central", "ap-southeast-2"));
+        assert_eq!(data.len(), 4 + 1 + 3);
+    }
+
+    #[test]
+    fn a_reply_that_fits_is_accepted() {
+        let regions: Vec<String> = (1..=17).map(|i| format!("us-east-{i}")).collect();
+        let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
+        let d = destination("central-logs", "us-east-1");
+        assert_eq!(
+            check_reply_size(&target(), &d, &regional("central-logs", &regions)),
+            Ok(())
+        );
+        let long = "n".repeat(512);
+        assert_eq!(
+            check_reply_size(&target(), &destination(&long, "us-east-1"), &[]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_reply_over_4096_bytes_says_how_short_the_name_must_be() {
+        let regions: Vec<String> = (1..=20).map(|i| format!("eu-west-{i}")).collect();
+        let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
+        let name = "n".repeat(60);
+        let reason = check_reply_size(
+            &target(),
+            &destination(&name, "eu-west-1"),
+            &regional(&name, &regions),
+        )
+        .unwrap_err();
+        assert!(reason.contains("over its 4096-byte limit"), "{reason}");
+        let at_most: usize = reason
+            .split("at most ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("a length in the reason");
+        // The advice is exact enough to follow: that length fits, one more byte may not.
+        let fitting = "n".repeat(at_most);
+        assert_eq!(
+            check_reply_size(
+                &target(),
+                &destination(&fitting, "eu-west-1"),
+                &regional(&fitting, &regions)
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn forty_regions_leave_no_room_for_any_name() {
+        let regions: Vec<String> = (1..=40).map(|i| format!("ap-southeast-{i}")).collect();
+        let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
+        let name = "n".repeat(512);
+        let reason = check_reply_size(
+            &target(),
+            &destination(&name, "ap-southeast-1"),
+            &regional(&name, &regions),
+        )
+        .unwrap_err();
+        assert!(reason.contains("in each of the 40 Regions"), "{reason}");
+        assert!(reason.ends_with("; list fewer Regions"), "{reason}");
+    }
+}
