@@ -250,6 +250,23 @@ impl Destinations {
     }
 
     /// The region the client calls, needed to name a destination's ARN without asking AWS.
+    /// The same calls in `region`: a client built on demand from this one's configuration
+    /// (HTTP client and TLS, credentials, timeouts, retries), so that listing Regions costs
+    /// nothing at start-up. It shares this request's step and PutDestination record.
+    pub fn in_region(&self, region: &str) -> Destinations {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .region(aws_sdk_cloudwatchlogs::config::Region::new(region.to_owned()))
+            .build();
+        Destinations {
+            client: Client::from_conf(config),
+            step: Arc::clone(&self.step),
+            put_sent: Arc::clone(&self.put_sent),
+        }
+    }
+
     pub fn region(&self) -> Option<String> {
         self.client.config().region().map(|r| r.to_string())
     }
@@ -491,6 +508,19 @@ pub(crate) mod tests {
             &BTreeMap::new(),
         )
         .await
+    }
+
+    #[tokio::test]
+    async fn another_region_reuses_the_client_and_the_request_record() {
+        let rule = mock!(Client::put_destination).then_output(created);
+        let home = Destinations::new(client(&rule));
+        let other = home.in_region("eu-central-2");
+        assert_eq!(other.region().as_deref(), Some("eu-central-2"));
+        // Calls in the other Region go through the same interceptors and mocks...
+        put(&other).await.expect("put in eu-central-2");
+        assert_eq!(rule.num_calls(), 1);
+        // ...and count for this request as its PutDestination.
+        assert_eq!(home.put_sent().as_deref(), Some(NAME));
     }
 
     #[tokio::test]
