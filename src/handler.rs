@@ -184,8 +184,15 @@ impl App {
         self.destinations.start_request();
         let destinations = self.destinations.clone();
         let request_type = request.request_type.clone();
+        let function_arn = context.invoked_function_arn.clone();
         let work = async move {
-            lifecycle::provision(&destinations, &request.request_type, &request.properties).await
+            lifecycle::provision(
+                &destinations,
+                &request.request_type,
+                &request.properties,
+                &function_arn,
+            )
+            .await
         };
         let outcome = watchdog::guard(work, budget.work_until)
             .await

@@ -3,8 +3,8 @@
 
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::lifecycle::ownership::Tags;
-use crate::lifecycle::OWNER_TAG;
-use crate::properties::{DestinationProperties, Policy};
+use crate::lifecycle::{destination_arn, OWNER_TAG};
+use crate::properties::{self, DestinationProperties, Policy};
 use serde_json::json;
 
 /// The user's tags plus the ownership tag.
@@ -34,17 +34,52 @@ pub async fn target_and_role(
     })
 }
 
+/// PutDestinationPolicy when `policy` differs from what AWS reports. CloudWatch Logs refuses
+/// to switch a policy from account principals to an organization without forceUpdate; that
+/// refusal says what to do.
 pub async fn policy_if_changed(
     logs: &Destinations,
     destination: &Destination,
     policy: &Policy,
-    force_update: bool,
+    desired: &DestinationProperties,
 ) -> Result<(), AwsError> {
     if policy.same_as(destination.access_policy.as_deref()) {
         return Ok(());
     }
-    logs.put_policy(&destination.name, &policy.text, force_update)
-        .await
+    let mut result = logs
+        .put_policy(&destination.name, &policy.text, desired.force_update)
+        .await;
+    if let Err(error) = &mut result {
+        let refused = error.code.as_deref() == Some("InvalidParameterException");
+        let had_organization = destination
+            .access_policy
+            .as_deref()
+            .is_some_and(properties::names_organization);
+        if refused && !desired.force_update && desired.grants_organizations() && !had_organization {
+            error.message.push_str(FORCE_UPDATE_HINT);
+        }
+    }
+    result
+}
+
+const FORCE_UPDATE_HINT: &str = ". Switching a destination's access policy from account \
+     principals to an organization needs ForceUpdate: first update the senders' subscription \
+     filters (CloudWatch Logs User Guide: Updating an existing cross-account subscription), \
+     then set ForceUpdate: true (and back to false afterwards)";
+
+/// The access policy the request asks for on `name`, checked before anything is written: a
+/// built policy names the destination's ARN and must fit CloudWatch Logs' size limit. Without
+/// the function's ARN it is checked with the ARN PutDestination returns instead.
+pub fn check_policy_before_writing(
+    logs: &Destinations,
+    desired: &DestinationProperties,
+    function_arn: &str,
+    name: &str,
+) -> Result<(), String> {
+    match destination_arn(function_arn, logs.region().as_deref(), name) {
+        Some(arn) => desired.access_policy(&arn).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 /// Tags `desired` has that `current` lacks or differs on are set; keys only `current` has are

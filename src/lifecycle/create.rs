@@ -11,6 +11,7 @@ pub async fn create(
     logs: &Destinations,
     request: &CfnRequest,
     owner: &str,
+    function_arn: &str,
 ) -> Result<Done, Failed> {
     let failed_id = failed_create_id(&request.target.request_id);
     let desired = properties::parse(&request.properties).map_err(|errors| Failed {
@@ -21,6 +22,12 @@ pub async fn create(
         .name
         .clone()
         .unwrap_or_else(|| generated_name(&request.target));
+    converge::check_policy_before_writing(logs, &desired, function_arn, &name).map_err(
+        |reason| Failed {
+            physical_resource_id: failed_id.clone(),
+            reason,
+        },
+    )?;
     match create_destination(logs, &name, &desired, owner).await {
         Ok(destination) => Ok(Done {
             physical_resource_id: name,
@@ -86,7 +93,7 @@ pub async fn create_destination(
                     let current = converge::without_system_tags(tags);
                     finish(logs, destination, desired, owner, &current).await
                 }
-                Err(error) => Err(remove_after_failure(logs, &held.name, error).await),
+                Err(error) => Err(remove_after_failure(logs, &held.name, error.to_string()).await),
             }
         }
         Found::Foreign(_) => Err(CreateFailure {
@@ -126,11 +133,15 @@ async fn finish(
 ) -> Result<Destination, CreateFailure> {
     let wanted = converge::tags_with_owner(desired, owner);
     let outcome = async {
-        converge::tags(logs, &destination, current_tags, &wanted).await?;
-        if let Some(policy) = &desired.policy {
-            converge::policy_if_changed(logs, &destination, policy, desired.force_update).await?;
+        converge::tags(logs, &destination, current_tags, &wanted)
+            .await
+            .map_err(|e| e.to_string())?;
+        if let Some(policy) = desired.access_policy(&destination.arn)? {
+            converge::policy_if_changed(logs, &destination, &policy, desired)
+                .await
+                .map_err(|e| e.to_string())?;
         }
-        Ok(())
+        Ok::<(), String>(())
     }
     .await;
     match outcome {
@@ -139,9 +150,12 @@ async fn finish(
     }
 }
 
-async fn remove_after_failure(logs: &Destinations, name: &str, error: AwsError) -> CreateFailure {
+async fn remove_after_failure(
+    logs: &Destinations,
+    name: &str,
+    mut reason: String,
+) -> CreateFailure {
     let cleanup = logs.delete(name).await;
-    let mut reason = error.to_string();
     if let Err(cleanup_error) = &cleanup {
         reason.push_str(&format!(
             "; removing destination {name} failed as well ({cleanup_error})"

@@ -2,7 +2,7 @@
 
 use crate::destinations::{AwsError, Destinations};
 use crate::lifecycle::ownership::{self, Found};
-use crate::lifecycle::{Done, Failed, OWNER_TAG};
+use crate::lifecycle::{destination_arn, Done, Failed, OWNER_TAG};
 use crate::properties;
 use serde_json::Value;
 
@@ -96,34 +96,4 @@ async fn delete_if_owned(
     }
     logs.delete(name).await?;
     Ok(None)
-}
-
-/// `arn:PARTITION:logs:REGION:ACCOUNT:destination:NAME`, in the invoked function's account.
-fn destination_arn(function_arn: &str, region: Option<&str>, name: &str) -> Option<String> {
-    let parts: Vec<&str> = function_arn.splitn(7, ':').collect();
-    let [_, partition, _, function_region, account, ..] = parts.as_slice() else {
-        return None;
-    };
-    let region = region.unwrap_or(function_region);
-    (parts.len() == 7 && !partition.is_empty() && !account.is_empty() && !region.is_empty())
-        .then(|| format!("arn:{partition}:logs:{region}:{account}:destination:{name}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn destination_arns_come_from_the_function_account() {
-        let function = "arn:aws:lambda:us-east-1:123456789012:function:cfn-logs-destination";
-        assert_eq!(
-            destination_arn(function, Some("eu-west-1"), "d").as_deref(),
-            Some("arn:aws:logs:eu-west-1:123456789012:destination:d")
-        );
-        assert_eq!(
-            destination_arn(function, None, "d").as_deref(),
-            Some("arn:aws:logs:us-east-1:123456789012:destination:d")
-        );
-        assert_eq!(destination_arn("", None, "d"), None);
-    }
 }

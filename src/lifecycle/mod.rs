@@ -19,7 +19,7 @@ mod update;
 use crate::destinations::{Destination, Destinations};
 use crate::event::{CfnRequest, RequestKind};
 
-pub use names::{failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
+pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
 pub use provision::{provision, Action};
 
 /// A request that was carried out.
@@ -48,11 +48,21 @@ pub async fn run(
 ) -> Result<Done, Failed> {
     let owner = owner_tag_value(&request.target);
     match &request.kind {
-        RequestKind::Create => create::create(logs, request, &owner).await,
+        RequestKind::Create => create::create(logs, request, &owner, function_arn).await,
         RequestKind::Update {
             physical_resource_id,
             old_properties,
-        } => update::update(logs, request, &owner, physical_resource_id, old_properties).await,
+        } => {
+            update::update(
+                logs,
+                request,
+                &owner,
+                physical_resource_id,
+                old_properties,
+                function_arn,
+            )
+            .await
+        }
         RequestKind::Delete {
             physical_resource_id,
         } => {

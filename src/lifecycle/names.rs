@@ -4,6 +4,17 @@
 use crate::event::ReplyTarget;
 use crate::properties::{self, RESERVED_TAG_PREFIX};
 
+/// `arn:PARTITION:logs:REGION:ACCOUNT:destination:NAME`, in the invoked function's account.
+pub fn destination_arn(function_arn: &str, region: Option<&str>, name: &str) -> Option<String> {
+    let parts: Vec<&str> = function_arn.splitn(7, ':').collect();
+    let [_, partition, _, function_region, account, ..] = parts.as_slice() else {
+        return None;
+    };
+    let region = region.unwrap_or(function_region);
+    (parts.len() == 7 && !partition.is_empty() && !account.is_empty() && !region.is_empty())
+        .then(|| format!("arn:{partition}:logs:{region}:{account}:destination:{name}"))
+}
+
 /// The ownership tag's key.
 pub const OWNER_TAG: &str = "cfn-logs-destination:owner";
 const MAX_TAG_VALUE_CHARS: usize = 256;
@@ -127,5 +138,19 @@ mod tests {
     #[test]
     fn failed_create_ids_can_never_name_a_destination() {
         assert!(!properties::is_valid_name(&failed_create_id("8a7c-1")));
+    }
+
+    #[test]
+    fn destination_arns_come_from_the_function_account() {
+        let function = "arn:aws:lambda:us-east-1:123456789012:function:cfn-logs-destination";
+        assert_eq!(
+            destination_arn(function, Some("eu-west-1"), "d").as_deref(),
+            Some("arn:aws:logs:eu-west-1:123456789012:destination:d")
+        );
+        assert_eq!(
+            destination_arn(function, None, "d").as_deref(),
+            Some("arn:aws:logs:us-east-1:123456789012:destination:d")
+        );
+        assert_eq!(destination_arn("", None, "d"), None);
     }
 }

@@ -32,11 +32,13 @@ pub async fn provision(
     logs: &Destinations,
     request_type: &str,
     properties: &Value,
+    function_arn: &str,
 ) -> Result<(Action, String, Option<Destination>), String> {
     match request_type {
         "Create" | "Update" => {
             let desired = properties::parse(properties).map_err(|e| e.to_string())?;
             let name = desired.name.clone().ok_or_else(name_required)?;
+            converge::check_policy_before_writing(logs, &desired, function_arn, &name)?;
             let existing = logs.find(&name).await.map_err(|e| e.to_string())?;
             let action = if existing.is_some() {
                 Action::Updated
@@ -56,8 +58,8 @@ pub async fn provision(
                     .await
                     .map_err(|e| e.to_string())?;
             }
-            if let Some(policy) = &desired.policy {
-                converge::policy_if_changed(logs, &destination, policy, desired.force_update)
+            if let Some(policy) = desired.access_policy(&destination.arn)? {
+                converge::policy_if_changed(logs, &destination, &policy, &desired)
                     .await
                     .map_err(|e| e.to_string())?;
             }

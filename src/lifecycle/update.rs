@@ -1,7 +1,7 @@
 //! Update: in place when the name stays, replacement when it changes. Either way nothing is
 //! written to a destination this resource does not own.
 
-use crate::destinations::{AwsError, Destination, Destinations};
+use crate::destinations::{Destination, Destinations};
 use crate::event::CfnRequest;
 use crate::lifecycle::create::{create_destination, create_new};
 use crate::lifecycle::ownership::{self, Found, Tags};
@@ -15,6 +15,7 @@ pub async fn update(
     owner: &str,
     current_id: &str,
     old_properties: &Value,
+    function_arn: &str,
 ) -> Result<Done, Failed> {
     let fail = |reason: String| Failed {
         physical_resource_id: current_id.to_owned(),
@@ -29,6 +30,7 @@ pub async fn update(
         None if old_name_was_explicit => generated_name(&request.target),
         None => current_id.to_owned(),
     };
+    converge::check_policy_before_writing(logs, &desired, function_arn, &name).map_err(fail)?;
 
     if name != current_id {
         // Replacement: CloudFormation deletes the old destination after a SUCCESS. A FAILED
@@ -76,11 +78,11 @@ pub async fn update(
             old_properties,
         )
         .await
-        .map_err(|e| fail(e.to_string()))?,
+        .map_err(fail)?,
         Found::Owned { destination, tags } => {
             in_place(logs, destination, tags, &desired, owner, old_properties)
                 .await
-                .map_err(|e| fail(e.to_string()))?
+                .map_err(fail)?
         }
     };
     Ok(Done {
@@ -107,16 +109,18 @@ async fn in_place(
     desired: &DestinationProperties,
     owner: &str,
     old_properties: &Value,
-) -> Result<Destination, AwsError> {
-    let destination = converge::target_and_role(logs, current, desired).await?;
+) -> Result<Destination, String> {
+    let destination = converge::target_and_role(logs, current, desired)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let old = properties::parse(old_properties).ok();
     let had_policy = old.as_ref().map_or_else(
         || properties::has_policy(old_properties),
-        |old| old.policy.is_some(),
+        |old| old.policy.is_some() || old.grants.is_some(),
     );
-    let policy = match &desired.policy {
-        Some(policy) => Some(policy.clone()),
+    let policy = match desired.access_policy(&destination.arn)? {
+        Some(policy) => Some(policy),
         // There is no DeleteDestinationPolicy: a removed policy becomes one that grants only
         // the destination's own account, so no other account keeps access.
         None if had_policy || destination.access_policy.is_some() => {
@@ -125,7 +129,9 @@ async fn in_place(
         None => None,
     };
     if let Some(policy) = &policy {
-        converge::policy_if_changed(logs, &destination, policy, desired.force_update).await?;
+        converge::policy_if_changed(logs, &destination, policy, desired)
+            .await
+            .map_err(|e| e.to_string())?;
     }
 
     // Tags are set against what AWS reports; only keys the old properties set (or, when they
@@ -142,6 +148,8 @@ async fn in_place(
         })
         .collect();
     let wanted = converge::tags_with_owner(desired, owner);
-    converge::tags(logs, &destination, &removable, &wanted).await?;
+    converge::tags(logs, &destination, &removable, &wanted)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(destination)
 }
