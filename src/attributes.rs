@@ -100,6 +100,7 @@ mod tests {
             target_arn: "arn:aws:kinesis:us-east-1:999999999999:stream/central".to_owned(),
             role_arn: "arn:aws:iam::999999999999:role/logs-destination/central".to_owned(),
             access_policy: None,
+            creation_time_ms: None,
         }
     }
 

@@ -151,9 +151,9 @@ impl App {
                 id
             }
             // An interrupted Create names the destination its PutDestination may have created,
-            // so that the rollback Delete removes it (only if it carries this resource's
-            // ownership tag); otherwise nothing is known to exist and the rollback must touch
-            // nothing.
+            // so that the rollback Delete removes it (only if it is this resource's: tagged, or
+            // its own untagged creation); otherwise nothing is known to exist and the rollback
+            // must touch nothing.
             None => put_sent.unwrap_or(failed_create_id),
         };
         Err(Failed {
@@ -184,8 +184,15 @@ impl App {
         self.destinations.start_request();
         let destinations = self.destinations.clone();
         let request_type = request.request_type.clone();
+        let function_arn = context.invoked_function_arn.clone();
         let work = async move {
-            lifecycle::provision(&destinations, &request.request_type, &request.properties).await
+            lifecycle::provision(
+                &destinations,
+                &request.request_type,
+                &request.properties,
+                &function_arn,
+            )
+            .await
         };
         let outcome = watchdog::guard(work, budget.work_until)
             .await

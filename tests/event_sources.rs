@@ -222,3 +222,44 @@ async fn anything_else_ends_in_error_and_the_process_keeps_serving() {
         "SUCCESS"
     );
 }
+
+/// The access policy moto holds for `name`.
+async fn stored_policy(name: &str) -> Value {
+    let logs = logs_client(&moto_endpoint());
+    let text = destinations_named(&logs, name)
+        .await
+        .iter()
+        .find(|d| d.destination_name() == Some(name))
+        .and_then(|d| d.access_policy().map(str::to_owned))
+        .unwrap_or_else(|| panic!("{name} has no policy"));
+    serde_json::from_str(&text).expect("a JSON policy")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
+    let runtime = RuntimeApi::start();
+    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+
+    let name = unique_name("eventbridge-grants");
+    let mut granted = properties(&name);
+    granted["AllowedOrganizations"] = json!("o-a1b2c3d4e5");
+    let created = response(
+        &runtime
+            .invoke(eventbridge("Create", granted), DEADLINE)
+            .await,
+    );
+    assert_eq!(created["Action"], "created", "{created}");
+    let statement = &stored_policy(&name).await["Statement"][0];
+    assert_eq!(statement["Sid"], "AllowOrganizations", "{statement}");
+    assert_eq!(statement["Resource"], created["Arn"], "{statement}");
+
+    let name = unique_name("provider-grants");
+    let mut granted = properties(&name);
+    granted["AllowedAccounts"] = json!(["111122223333"]);
+    let mut request = create_request("unused", "Destination", granted);
+    request.as_object_mut().map(|r| r.remove("ResponseURL"));
+    let result = response(&runtime.invoke(request, DEADLINE).await);
+    let statement = &stored_policy(&name).await["Statement"][0];
+    assert_eq!(statement["Principal"], json!({"AWS": ["111122223333"]}));
+    assert_eq!(statement["Resource"], result["Data"]["Arn"], "{statement}");
+}

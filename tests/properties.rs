@@ -370,3 +370,48 @@ async fn an_empty_optional_property_counts_as_absent() {
     assert_eq!(answer.physical_id(), name);
     assert_eq!(existing(&stack.logs, &name).await.policy, None);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_invalid_grant_is_named_before_any_write() {
+    let mut properties = props(&unique_name("bad-grants"));
+    // A YAML number loses the leading zero of 012345678901.
+    properties["AllowedAccounts"] = json!([12345678901_u64, "111122223333"]);
+    properties["AllowedOrganizations"] = json!("o-a1b2c3d4e5,O-UPPERCASE1");
+    properties["AllowedOrganizationPaths"] = json!(["o-a1b2c3d4e5/ou-ab12-11111111/"]);
+    assert_rejected(
+        properties,
+        &[
+            "AllowedAccounts[0] must be a 12-digit account ID (got \"12345678901\", 11 digits): \
+             if it lost its leading zeros, quote the account ID in the template \
+             (\"012345678901\")",
+            "AllowedOrganizations[1] must be an organization ID",
+            "AllowedOrganizationPaths[0] must be an organization path",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn grants_and_a_hand_written_policy_are_not_combined() {
+    let mut properties = props_with(
+        &unique_name("grants-and-policy"),
+        "DestinationPolicy",
+        policy_for("111122223333"),
+    );
+    properties["AllowedAccounts"] = json!(["444455556666"]);
+    assert_rejected(
+        properties,
+        &["AllowedAccounts and DestinationPolicy cannot be used together"],
+    )
+    .await;
+    let properties = props_with(
+        &unique_name("account-level-alone"),
+        "AllowAccountLevelSubscriptions",
+        json!("true"),
+    );
+    assert_rejected(
+        properties,
+        &["AllowAccountLevelSubscriptions needs AllowedAccounts"],
+    )
+    .await;
+}

@@ -180,12 +180,17 @@ fn is_organization_path(value: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::rules;
+    use super::super::testing::{rules, valid};
     use super::*;
     use serde_json::json;
 
+    /// The grants parsed from `props` added to otherwise valid properties.
     fn grants(props: Value) -> Result<Option<Grants>, String> {
-        rules(super::super::parse_grants(&props))
+        let mut all = valid();
+        for (key, value) in props.as_object().cloned().unwrap_or_default() {
+            all[key] = value;
+        }
+        rules(super::super::parse(&all)).map(|parsed| parsed.grants)
     }
 
     fn set(items: &[&str]) -> BTreeSet<String> {

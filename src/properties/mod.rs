@@ -32,11 +32,15 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 6] = [
+const KNOWN_PROPERTIES: [&str; 10] = [
     "DestinationName",
     "TargetArn",
     "RoleArn",
     "DestinationPolicy",
+    grants::ALLOWED_ACCOUNTS,
+    grants::ALLOWED_ORGANIZATIONS,
+    grants::ALLOWED_ORGANIZATION_PATHS,
+    grants::ALLOW_ACCOUNT_LEVEL,
     "ForceUpdate",
     "Tags",
 ];
@@ -48,7 +52,10 @@ pub struct DestinationProperties {
     pub name: Option<String>,
     pub target_arn: String,
     pub role_arn: String,
+    /// A hand-written `DestinationPolicy`.
     pub policy: Option<Policy>,
+    /// Who may subscribe, when the policy is built (`Allowed*`); never set with `policy`.
+    pub grants: Option<Grants>,
     pub force_update: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
@@ -143,7 +150,9 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     if let Some(arn) = &role_arn {
         names::check_arn(&mut check, "RoleArn", arn, Some(("iam", "role/")));
     }
+    let policy_given = !is_absent(map.get("DestinationPolicy"));
     let policy = document::parse_policy(&mut check, map.get("DestinationPolicy"));
+    let grants = grants::parse_grants(&mut check, map, policy_given);
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
 
@@ -154,6 +163,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 target_arn,
                 role_arn,
                 policy,
+                grants,
                 force_update,
                 tags,
             })
@@ -170,16 +180,6 @@ pub fn parse_tags_only(properties: &Value) -> Option<BTreeMap<String, String>> {
     check.errors.is_empty().then_some(tags)
 }
 
-/// `AllowedAccounts`, `AllowedOrganizations`, `AllowedOrganizationPaths` and
-/// `AllowAccountLevelSubscriptions` on their own: `None` when none of the first three is given.
-/// Not yet part of [`parse`], which rejects them until the lifecycle applies the built policy.
-pub fn parse_grants(properties: &Value) -> Result<Option<Grants>, PropertyErrors> {
-    let map = properties.as_object().cloned().unwrap_or_default();
-    let mut check = Checker::default();
-    let grants = grants::parse_grants(&mut check, &map, has_policy(properties));
-    check.into_result(grants)
-}
-
 /// `Regions` on its own, in template order; empty means the function's own Region. Not yet part
 /// of [`parse`], which rejects it until the lifecycle fans out across Regions.
 pub fn parse_regions(properties: &Value) -> Result<Vec<String>, PropertyErrors> {
@@ -188,9 +188,42 @@ pub fn parse_regions(properties: &Value) -> Result<Vec<String>, PropertyErrors> 
     check.into_result(regions)
 }
 
-/// Whether the properties set a policy at all, valid or not.
+/// Whether the properties set a policy at all (by hand or built), valid or not.
 pub fn has_policy(properties: &Value) -> bool {
-    !is_absent(properties.get("DestinationPolicy"))
+    std::iter::once("DestinationPolicy")
+        .chain(grants::GRANT_PROPERTIES)
+        .any(|key| !is_absent(properties.get(key)))
+}
+
+impl DestinationProperties {
+    /// The access policy for the destination `destination_arn`: the hand-written one, or the
+    /// one built from the grants for that ARN; `Err` says why a built policy cannot be used.
+    pub fn access_policy(&self, destination_arn: &str) -> Result<Option<Policy>, String> {
+        match &self.grants {
+            Some(grants) => grants.policy_for(destination_arn).map(Some),
+            None => Ok(self.policy.clone()),
+        }
+    }
+
+    /// Whether the access policy grants an organization (by ID or path): switching a policy
+    /// from account principals to that needs `ForceUpdate`.
+    pub fn grants_organizations(&self) -> bool {
+        self.grants
+            .as_ref()
+            .is_some_and(|g| !g.organizations.is_empty() || !g.organization_paths.is_empty())
+            || self
+                .policy
+                .as_ref()
+                .is_some_and(|p| names_organization(&p.text))
+    }
+}
+
+/// Whether a policy's text grants by organization (`aws:PrincipalOrgID` or
+/// `aws:PrincipalOrgPaths`; condition keys are case-insensitive).
+pub fn names_organization(policy_text: &str) -> bool {
+    policy_text
+        .to_ascii_lowercase()
+        .contains("aws:principalorg")
 }
 
 fn unknown_property_rule(key: &str) -> String {
@@ -356,6 +389,32 @@ mod tests {
         assert!(
             errors(with("ForceUpdate", json!("yes"))).contains("ForceUpdate must be true or false")
         );
+    }
+
+    #[test]
+    fn the_access_policy_is_the_hand_written_one_or_built_for_the_destination() {
+        let arn = "arn:aws:logs:us-east-1:123456789012:destination:d";
+        let inline = json!({"Version": "2012-10-17", "Statement": []});
+        let written = parse(&with("DestinationPolicy", inline.clone())).expect("valid");
+        assert_eq!(
+            written
+                .access_policy(arn)
+                .expect("fits")
+                .map(|p| p.document),
+            Some(inline)
+        );
+        assert!(!written.grants_organizations());
+        let built = parse(&with("AllowedOrganizations", json!("o-a1b2c3d4e5"))).expect("valid");
+        let policy = built.access_policy(arn).expect("fits").expect("a policy");
+        assert_eq!(policy.document["Statement"][0]["Resource"], arn);
+        assert!(built.grants_organizations());
+        assert!(names_organization(&policy.text));
+        assert_eq!(parse(&valid()).expect("valid").access_policy(arn), Ok(None));
+        assert!(has_policy(&with(
+            "AllowedAccounts",
+            json!(["111122223333"])
+        )));
+        assert!(!has_policy(&with("AllowedAccounts", json!(""))));
     }
 
     #[test]
