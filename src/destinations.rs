@@ -261,7 +261,9 @@ impl Destinations {
             .client
             .config()
             .to_builder()
-            .region(aws_sdk_cloudwatchlogs::config::Region::new(region.to_owned()))
+            .region(aws_sdk_cloudwatchlogs::config::Region::new(
+                region.to_owned(),
+            ))
             .build();
         Destinations {
             client: Client::from_conf(config),

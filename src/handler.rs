@@ -330,7 +330,7 @@ fn inject_test_fault(request: &CfnRequest) {
 fn success(done: Done) -> Reply {
     let data = done
         .destination
-        .map(|d| attributes::data(&d, &[]))
+        .map(|d| attributes::data(&d, &done.regional))
         .unwrap_or_default();
     Reply {
         status: Status::Success,

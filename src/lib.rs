@@ -8,7 +8,6 @@
 pub mod attributes;
 pub mod destinations;
 pub mod event;
-pub mod fanout;
 pub mod handler;
 pub mod lifecycle;
 pub mod properties;

@@ -33,6 +33,7 @@ pub async fn create(
             physical_resource_id: name,
             destination: Some(destination),
             warning: None,
+            regional: Vec::new(),
         }),
         // Answer with the real name only while our destination still exists, so that the
         // rollback Delete removes it.

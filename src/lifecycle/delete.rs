@@ -20,6 +20,7 @@ pub async fn delete(
             physical_resource_id: id.to_owned(),
             destination: None,
             warning: None,
+            regional: Vec::new(),
         });
     }
     match delete_if_owned(logs, id, properties, owner, function_arn).await {
@@ -27,6 +28,7 @@ pub async fn delete(
             physical_resource_id: id.to_owned(),
             destination: None,
             warning,
+            regional: Vec::new(),
         }),
         Err(error) => Err(Failed {
             physical_resource_id: id.to_owned(),
@@ -37,7 +39,7 @@ pub async fn delete(
 
 /// Two calls for what we own (ListTagsForResource, DeleteDestination); an untagged destination
 /// takes a DescribeDestinations more, to tell our own unfinished creation from anyone else's.
-async fn delete_if_owned(
+pub async fn delete_if_owned(
     logs: &Destinations,
     name: &str,
     properties: &Value,

@@ -11,6 +11,7 @@
 mod converge;
 mod create;
 mod delete;
+mod fanout;
 mod names;
 pub mod ownership;
 mod provision;
@@ -30,6 +31,9 @@ pub struct Done {
     pub destination: Option<Destination>,
     /// Something the user should know although the request succeeded.
     pub warning: Option<String>,
+    /// With `Regions`: `(Region, ARN)` of every Region in the order of `Regions`, the first
+    /// being `destination`; empty otherwise.
+    pub regional: Vec<(String, String)>,
 }
 
 /// A request that could not be carried out, and the id to answer it with.
@@ -47,6 +51,9 @@ pub async fn run(
     function_arn: &str,
 ) -> Result<Done, Failed> {
     let owner = owner_tag_value(&request.target);
+    if fanout::applies(request) {
+        return fanout::run(logs, request, &owner, function_arn).await;
+    }
     match &request.kind {
         RequestKind::Create => create::create(logs, request, &owner, function_arn).await,
         RequestKind::Update {

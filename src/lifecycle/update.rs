@@ -40,6 +40,7 @@ pub async fn update(
                 physical_resource_id: name,
                 destination: Some(destination),
                 warning: None,
+                regional: Vec::new(),
             }),
             Err(failure) if failure.left_behind => Err(fail(format!(
                 "{}; delete destination {name} if it is not needed",
@@ -89,6 +90,7 @@ pub async fn update(
         physical_resource_id: name,
         destination: Some(destination),
         warning: None,
+        regional: Vec::new(),
     })
 }
 

@@ -32,8 +32,9 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 10] = [
+const KNOWN_PROPERTIES: [&str; 11] = [
     "DestinationName",
+    regions::REGIONS,
     "TargetArn",
     "RoleArn",
     "DestinationPolicy",
@@ -57,6 +58,8 @@ pub struct DestinationProperties {
     /// Who may subscribe, when the policy is built (`Allowed*`); never set with `policy`.
     pub grants: Option<Grants>,
     pub force_update: bool,
+    /// `Regions` in template order; empty means the function's own Region only.
+    pub regions: Vec<String>,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
 }
@@ -155,6 +158,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     let grants = grants::parse_grants(&mut check, map, policy_given);
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
+    let regions = regions::parse_regions(&mut check, map.get(regions::REGIONS));
 
     match (target_arn, role_arn) {
         (Some(target_arn), Some(role_arn)) if check.errors.is_empty() => {
@@ -165,6 +169,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 policy,
                 grants,
                 force_update,
+                regions,
                 tags,
             })
         }
@@ -180,8 +185,8 @@ pub fn parse_tags_only(properties: &Value) -> Option<BTreeMap<String, String>> {
     check.errors.is_empty().then_some(tags)
 }
 
-/// `Regions` on its own, in template order; empty means the function's own Region. Not yet part
-/// of [`parse`], which rejects it until the lifecycle fans out across Regions.
+/// `Regions` on its own, in template order; empty means the function's own Region. A Delete
+/// needs only this of its properties.
 pub fn parse_regions(properties: &Value) -> Result<Vec<String>, PropertyErrors> {
     let mut check = Checker::default();
     let regions = regions::parse_regions(&mut check, properties.get(regions::REGIONS));

@@ -51,8 +51,14 @@ struct Rule {
 }
 
 impl Rule {
-    fn matches(&self, op: &str) -> bool {
-        (self.op == op || self.op == "*")
+    /// `op` is an operation, `"*"`, or `REGION/operation` for calls signed for that Region.
+    fn matches(&self, op: &str, region: &str) -> bool {
+        let (want_region, want_op) = match self.op.split_once('/') {
+            Some((r, o)) => (Some(r), o),
+            None => (None, self.op.as_str()),
+        };
+        (want_op == op || want_op == "*")
+            && want_region.is_none_or(|r| r == region)
             && !matches!(
                 self.action,
                 Action::Fail {
@@ -192,11 +198,20 @@ async fn handle(
         .and_then(|t| t.rsplit('.').next())
         .unwrap_or("<no X-Amz-Target>")
         .to_string();
+    // The signing Region is in SigV4's credential scope: Credential=KEY/DATE/REGION/logs/...
+    let region = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').nth(2))
+        .unwrap_or_default()
+        .to_string();
 
     let mut action = None;
     state.send_modify(|s| {
         s.calls.push((op.clone(), Instant::now()));
-        if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op)) {
+        if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op, &region)) {
             if let Action::Fail {
                 remaining: Times::N(n),
                 ..

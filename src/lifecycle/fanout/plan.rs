@@ -26,8 +26,6 @@ pub enum Intent<'a> {
         regions: &'a [String],
         old_regions: &'a [String],
     },
-    /// A Delete: the Regions the request's properties list, never any other.
-    Delete { regions: &'a [String] },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +71,6 @@ pub fn plan(
                 .filter(|r| !regions.contains(r))
                 .collect(),
         ),
-        Intent::Delete { regions } => (&[], regions.iter().collect()),
     };
     for region in wanted {
         match state(region) {
@@ -246,28 +243,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(reason.contains("in eu-west-1"), "{reason}");
-    }
-
-    #[test]
-    fn delete_removes_owned_destinations_in_listed_regions_only() {
-        let listed = regions(&["us-east-1", "eu-west-1", "ap-south-1"]);
-        let plan = plan(
-            "central",
-            &Intent::Delete { regions: &listed },
-            &observed(&[
-                ("us-east-1", Observed::Owned),
-                ("eu-west-1", Observed::Absent),
-                ("ap-south-1", Observed::Foreign),
-                // Not listed: never touched, whatever it holds.
-                ("sa-east-1", Observed::Owned),
-            ]),
-        )
-        .expect("a plan");
-        assert_eq!(steps(&plan), [("us-east-1", Step::Delete)]);
-        assert!(
-            plan.warnings[0].contains("in ap-south-1"),
-            "{:?}",
-            plan.warnings
-        );
     }
 }

@@ -1,0 +1,214 @@
+//! `Regions` through the compiled binary: one resource owning the same destination name in
+//! several Regions (moto keeps a backend per signing Region), observed before any write,
+//! written concurrently, cleaned up on partial failure, and deleted only where listed.
+
+mod harness;
+mod support;
+
+use harness::*;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use support::*;
+
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+
+/// A client straight to moto, signing for `region`.
+fn client_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
+    let config = logs_client(&moto_endpoint())
+        .config()
+        .to_builder()
+        .region(aws_sdk_cloudwatchlogs::config::Region::new(
+            region.to_owned(),
+        ))
+        .build();
+    aws_sdk_cloudwatchlogs::Client::from_conf(config)
+}
+
+fn fanned(name: &str, regions: &[&str]) -> Value {
+    let mut properties = props_with(name, "Regions", json!(regions));
+    properties["AllowedAccounts"] = json!(["111122223333"]);
+    properties
+}
+
+fn is_write(op: &String) -> bool {
+    ["Put", "Delete", "Tag", "Untag"]
+        .iter()
+        .any(|prefix| op.starts_with(prefix))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn create_fans_out_with_each_regions_own_policy_and_attributes() {
+    let stack = Stack::start();
+    let name = unique_name("fanout");
+    let (_, answer) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    let data = &answer.reply["Data"];
+    let mut arns = Vec::new();
+    for region in REGIONS {
+        let logs = client_in(region);
+        let stored = existing(&logs, &name).await;
+        assert!(
+            stored.arn.contains(&format!(":logs:{region}:")),
+            "{}",
+            stored.arn
+        );
+        let policy = stored.policy.expect("a policy");
+        assert_eq!(policy["Statement"][0]["Resource"], stored.arn.as_str());
+        assert!(tags(&logs, &stored.arn).await.contains_key(OWNER_TAG));
+        assert_eq!(data[format!("Arn.{region}")], stored.arn.as_str());
+        arns.push(stored.arn);
+    }
+    assert_eq!(data["Arn"], arns[0].as_str());
+    assert_eq!(data["Arns"], arns.join(","));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_destination_in_one_region_fails_the_create_before_any_write() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-conflict");
+    client_in("eu-west-1")
+        .put_destination()
+        .destination_name(&name)
+        .target_arn(OTHER_TARGET)
+        .role_arn(OTHER_ROLE)
+        .send()
+        .await
+        .expect("someone else's destination");
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer.reason().contains("in eu-west-1"),
+        "{}",
+        answer.reason()
+    );
+    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+    assert_eq!(
+        existing(&client_in("eu-west-1"), &name).await.target_arn,
+        OTHER_TARGET
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_in_one_region_leaves_no_destination_in_any() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-partial");
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
+    let answer = stack.invoke(&request).await;
+    assert_eq!(answer.status(), "FAILED", "{}", answer.reply);
+    assert!(
+        answer
+            .reason()
+            .contains("failed in 1 of 3 Regions: ap-southeast-2:"),
+        "{}",
+        answer.reason()
+    );
+    for region in REGIONS {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
+    // The rollback Delete carries the failed Create's id and touches nothing.
+    let delete = delete_request(&request, &stack.url(), answer.physical_id());
+    stack.succeed(&delete).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regions_added_and_removed_in_place_and_restored_by_the_rollback() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-update");
+    let (create, _) = stack
+        .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
+        .await;
+    let update = update_request(
+        &create,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "ap-southeast-2"]),
+    );
+    let answer = stack.succeed(&update).await;
+    assert_eq!(answer.physical_id(), name);
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+    assert!(stored(&client_in("ap-southeast-2"), &name).await.is_some());
+
+    // The rollback Update (old properties again) puts eu-west-1 back and removes the other.
+    let rollback = update_request(
+        &update,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "eu-west-1"]),
+    );
+    stack.succeed(&rollback).await;
+    let restored = existing(&client_in("eu-west-1"), &name).await;
+    assert_eq!(restored.target_arn, TARGET);
+    assert_eq!(
+        restored.policy.expect("policy")["Statement"][0]["Resource"],
+        restored.arn.as_str()
+    );
+    assert!(tags(&client_in("eu-west-1"), &restored.arn)
+        .await
+        .contains_key(OWNER_TAG));
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_touches_only_the_listed_regions() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-delete");
+    let (create, _) = stack
+        .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
+        .await;
+    client_in("ap-southeast-2")
+        .put_destination()
+        .destination_name(&name)
+        .target_arn(OTHER_TARGET)
+        .role_arn(OTHER_ROLE)
+        .send()
+        .await
+        .expect("a same-named destination elsewhere");
+    let delete = delete_request(&create, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+    assert!(stored(&client_in("ap-southeast-2"), &name).await.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regions_are_written_concurrently() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-speed");
+    let regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"];
+    stack
+        .proxy
+        .delay("PutDestination", Duration::from_millis(800));
+    let started = Instant::now();
+    stack.create("Destination", fanned(&name, &regions)).await;
+    let took = started.elapsed();
+    // One delay per Region would add up to 3.2 s; concurrently it is paid about once.
+    assert!(took < Duration::from_millis(2400), "took {took:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_and_region_list_too_long_for_the_reply_are_refused_before_any_write() {
+    let stack = Stack::start();
+    let name = format!("{}-{}", unique_name("fanout-long"), "n".repeat(200));
+    let regions: Vec<String> = (1..=12).map(|i| format!("eu-west-{i}")).collect();
+    let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &regions));
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer.reason().contains("over its 4096-byte limit")
+            && answer
+                .reason()
+                .contains("shorten DestinationName to at most"),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+}
