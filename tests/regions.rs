@@ -30,7 +30,7 @@ fn fanned(name: &str, regions: &[&str]) -> Value {
     properties
 }
 
-fn is_write(op: &String) -> bool {
+fn is_write(op: &str) -> bool {
     ["Put", "Delete", "Tag", "Untag"]
         .iter()
         .any(|prefix| op.starts_with(prefix))
