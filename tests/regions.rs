@@ -212,3 +212,80 @@ async fn a_name_and_region_list_too_long_for_the_reply_are_refused_before_any_wr
     );
     assert!(answer.calls.is_empty(), "{:?}", answer.calls);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-optin");
+    stack.proxy.fail(
+        "ap-east-1/DescribeDestinations",
+        Times::Always,
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    );
+    let request = create_request(
+        &stack.url(),
+        "Destination",
+        fanned(&name, &["us-east-1", "ap-east-1"]),
+    );
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer.reason().contains("ap-east-1")
+            && answer
+                .reason()
+                .contains("opt-in Region, it may not be enabled"),
+        "{}",
+        answer.reason()
+    );
+    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
+    assert!(writes.is_empty(), "{writes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rename_replaces_in_every_region_and_a_failed_update_keeps_the_old_id() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-rename");
+    let regions = ["us-east-1", "eu-west-1"];
+    let (create, _) = stack.create("Destination", fanned(&name, &regions)).await;
+
+    let renamed = format!("{name}-new");
+    let update = update_request(&create, &stack.url(), &name, fanned(&renamed, &regions));
+    let answer = stack.succeed(&update).await;
+    assert_eq!(answer.physical_id(), renamed);
+    for region in regions {
+        assert!(
+            stored(&client_in(region), &renamed).await.is_some(),
+            "{region}"
+        );
+        // The old one is CloudFormation's to delete.
+        assert!(
+            stored(&client_in(region), &name).await.is_some(),
+            "{region}"
+        );
+    }
+
+    stack.proxy.fail(
+        "eu-west-1/PutDestinationPolicy",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "policy refused",
+    );
+    let mut changed = fanned(&renamed, &regions);
+    changed["AllowedAccounts"] = json!(["444455556666"]);
+    let failed = update_request(&update, &stack.url(), &renamed, changed);
+    let answer = stack.fail(&failed).await;
+    assert_eq!(
+        answer.physical_id(),
+        renamed,
+        "a failed update answers the old id"
+    );
+    assert!(
+        answer
+            .reason()
+            .contains("failed in 1 of 2 Regions: eu-west-1:"),
+        "{}",
+        answer.reason()
+    );
+}
