@@ -8,7 +8,7 @@ pub mod plan;
 use crate::attributes;
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::event::{CfnRequest, RequestKind};
-use crate::lifecycle::create::create_destination;
+use crate::lifecycle::create::{create_destination, create_new};
 use crate::lifecycle::delete::delete_if_owned;
 use crate::lifecycle::ownership::{self, Found};
 use crate::lifecycle::{destination_arn, failed_create_id, generated_name, update};
@@ -189,12 +189,22 @@ pub async fn create(
     check_before_writing(request, &desired, function_arn, &name, &regions)
         .map_err(|reason| fail(failed_id, reason))?;
     let observed = observe_all(logs, &regions, &name, owner, &desired).await;
-    plan::plan(&name, &Intent::Create { regions: &regions }, &observed)
+    let decided = plan::plan(&name, &Intent::Create { regions: &regions }, &observed)
         .map_err(|reason| fail(failed_id, reason))?;
+    let steps: BTreeMap<String, Step> = decided.steps.into_iter().collect();
 
     let results = each(&regions, |region| {
         let (name, desired) = (&name, &desired);
-        async move { create_destination(&logs.in_region(&region), name, desired, owner).await }
+        let step = steps.get(&region).copied();
+        async move {
+            let logs = logs.in_region(&region);
+            match step {
+                // Seen absent a moment ago: no second look.
+                Some(Step::Create) => create_new(&logs, name, desired, owner).await,
+                // Ours already (a retried delivery): the creation path takes it over.
+                _ => create_destination(&logs, name, desired, owner).await,
+            }
+        }
     })
     .await;
     if results.iter().all(|(_, r)| r.is_ok()) {
