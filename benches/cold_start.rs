@@ -50,6 +50,37 @@ const BUDGET_BINARY_BYTES: u64 = 7_000_000;
 const BUDGET_CALLS_CREATE: usize = 4;
 const BUDGET_CALLS_UPDATE: usize = 3;
 const BUDGET_CALLS_DELETE: usize = 2;
+/// `Regions`: an 8-Region Create within 1.5x a 1-Region Create; 17 Regions within the RSS budget.
+const BUDGET_REGIONS_RATIO: f64 = 1.5;
+const EIGHT_REGIONS: [&str; 8] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+];
+const SEVENTEEN_REGIONS: [&str; 17] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "sa-east-1",
+    "ca-central-1",
+];
 
 struct Options {
     runs: usize,
@@ -286,7 +317,12 @@ fn deadline_header() -> String {
 }
 
 fn properties(name: &str, account: &str, team: &str) -> Value {
-    json!({
+    regional_properties(name, account, team, &[])
+}
+
+/// [`properties`] with `Regions` when `regions` is not empty.
+fn regional_properties(name: &str, account: &str, team: &str, regions: &[&str]) -> Value {
+    let mut properties = json!({
         "DestinationName": name,
         "TargetArn": TARGET,
         "RoleArn": ROLE,
@@ -294,7 +330,11 @@ fn properties(name: &str, account: &str, team: &str) -> Value {
             "Principal": {"AWS": account}, "Action": "logs:PutSubscriptionFilter",
             "Resource": format!("arn:aws:logs:us-east-1:123456789012:destination:{name}")}]},
         "Tags": [{"Key": "team", "Value": team}],
-    })
+    });
+    if !regions.is_empty() {
+        properties["Regions"] = json!(regions);
+    }
+    properties
 }
 
 /// VmHWM of a live process, in bytes.
@@ -334,10 +374,19 @@ impl Rig {
 
     /// One cold process: Create, then (when `full`) the two Updates, then Delete.
     async fn run(&self, reply: Reply<'_>, full: bool) -> Result<Run, String> {
+        self.run_in(reply, full, &[]).await
+    }
+
+    /// [`Rig::run`] for a resource listing `regions` (none: the function's own Region).
+    async fn run_in(&self, reply: Reply<'_>, full: bool, regions: &[&str]) -> Result<Run, String> {
         let runtime = RuntimeApi::start();
         let url = reply.url();
         let name = unique_name("bench");
-        let create = create_request(&url, "Destination", properties(&name, "111122223333", "a"));
+        let create = create_request(
+            &url,
+            "Destination",
+            regional_properties(&name, "111122223333", "a", regions),
+        );
 
         let before = self.proxy.calls().len();
         let replies = reply.count();
@@ -467,6 +516,11 @@ impl Table {
     }
 
     fn calls(&mut self, label: &str, runs: &[Run], budget: Option<usize>) {
+        self.calls_as(label, label, runs, budget);
+    }
+
+    /// The calls of operation `label`, printed as `title`.
+    fn calls_as(&mut self, title: &str, label: &str, runs: &[Run], budget: Option<usize>) {
         let counts: Vec<usize> = runs
             .iter()
             .filter_map(|r| r.calls.get(label).map(Vec::len))
@@ -475,16 +529,26 @@ impl Table {
         let min = counts.iter().copied().min().unwrap_or(0);
         let (budget_text, verdict) = verdict(budget.map(|b| (max <= b, b.to_string())));
         if verdict == "OVER" {
-            self.failed.push(format!("AWS calls, {label}: {max}"));
+            self.failed.push(format!("AWS calls, {title}: {max}"));
         }
-        let ops = runs
+        // Per Region the list would be long: the distinct operations say enough.
+        let mut ops: Vec<&String> = runs
             .iter()
             .find_map(|r| r.calls.get(label))
-            .map(|ops| ops.join(", "))
+            .map(|ops| ops.iter().collect())
             .unwrap_or_default();
+        if title != label {
+            ops.sort();
+            ops.dedup();
+        }
+        let ops = ops
+            .iter()
+            .map(|op| op.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         println!(
             "{:<38} {:>10} {min:>10} {max:>10} {budget_text:>10}  {verdict}  ({ops})",
-            format!("AWS calls: {label}"),
+            format!("AWS calls: {title}"),
             // Counts are the same in every run unless something retried.
             median(counts.iter().map(|&c| c as f64).collect()),
         );
@@ -545,9 +609,19 @@ async fn bench(options: &Options) -> Result<bool, String> {
     }
     let mut https_runs = Vec::with_capacity(options.runs);
     let mut http_runs = Vec::with_capacity(options.runs);
+    let mut eight_runs = Vec::with_capacity(options.runs);
+    let mut seventeen_runs = Vec::with_capacity(options.runs);
     for _ in 0..options.runs {
         https_runs.push(rig.run(Reply::Https(&rig.https), true).await?);
         http_runs.push(rig.run(Reply::Http(&rig.http), false).await?);
+        eight_runs.push(
+            rig.run_in(Reply::Https(&rig.https), false, &EIGHT_REGIONS)
+                .await?,
+        );
+        seventeen_runs.push(
+            rig.run_in(Reply::Https(&rig.https), false, &SEVENTEEN_REGIONS)
+                .await?,
+        );
     }
 
     println!(
@@ -570,6 +644,12 @@ async fn bench(options: &Options) -> Result<bool, String> {
         "cold create, HTTPS reply",
         &ms(&https_runs, |r| Some(r.cold_create)),
         Some(BUDGET_COLD_HTTPS_MS),
+    );
+    let one = median(ms(&https_runs, |r| Some(r.cold_create)));
+    table.millis(
+        "cold create, 8 Regions, HTTPS reply",
+        &ms(&eight_runs, |r| Some(r.cold_create)),
+        Some(one * BUDGET_REGIONS_RATIO),
     );
     table.millis(
         "cold create, HTTP reply",
@@ -602,6 +682,11 @@ async fn bench(options: &Options) -> Result<bool, String> {
         .filter_map(|r| r.peak_rss.map(|b| b as f64))
         .collect();
     table.bytes("peak RSS (VmHWM)", &rss, Some(BUDGET_RSS_BYTES));
+    let rss_17: Vec<f64> = seventeen_runs
+        .iter()
+        .filter_map(|r| r.peak_rss.map(|b| b as f64))
+        .collect();
+    table.bytes("peak RSS, 17 Regions", &rss_17, Some(BUDGET_RSS_BYTES));
     table.bytes(
         "release binary (host)",
         &[binary_size as f64],
@@ -621,6 +706,19 @@ async fn bench(options: &Options) -> Result<bool, String> {
     );
     table.calls("Update with a tag change", &https_runs, None);
     table.calls("Delete", &https_runs, Some(BUDGET_CALLS_DELETE));
+    // Per Region: the same budgets, times the number of Regions.
+    table.calls_as(
+        "Create, 8 Regions",
+        "Create",
+        &eight_runs,
+        Some(BUDGET_CALLS_CREATE * EIGHT_REGIONS.len()),
+    );
+    table.calls_as(
+        "Delete, 8 Regions",
+        "Delete",
+        &eight_runs,
+        Some(BUDGET_CALLS_DELETE * EIGHT_REGIONS.len()),
+    );
 
     if table.failed.is_empty() {
         println!("all budgets hold");
