@@ -10,49 +10,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use support::*;
 
-/// Operations that change something in CloudWatch Logs.
-const WRITES: [&str; 5] = [
-    "PutDestination",
-    "PutDestinationPolicy",
-    "DeleteDestination",
-    "TagResource",
-    "UntagResource",
-];
-
-fn writes(calls: &[String]) -> Vec<&String> {
-    calls
-        .iter()
-        .filter(|op| WRITES.contains(&op.as_str()))
-        .collect()
-}
-
-/// A destination made by someone else (the console, another tool), with a policy and tags.
-async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<String, String>) {
-    let created = stack
-        .logs
-        .put_destination()
-        .destination_name(name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .tags("team", "someone-else")
-        .send()
-        .await
-        .expect("PutDestination");
-    stack
-        .logs
-        .put_destination_policy()
-        .destination_name(name)
-        .access_policy(policy_for("777788889999").to_string())
-        .send()
-        .await
-        .expect("PutDestinationPolicy");
-    let arn = created.destination().and_then(|d| d.arn()).expect("arn");
-    let before = existing(&stack.logs, name).await;
-    let before_tags = tags(&stack.logs, arn).await;
-    assert_eq!(before_tags.len(), 1, "{before_tags:?}");
-    (before, before_tags)
-}
-
 fn full_props(name: &str) -> Value {
     json!({
         "DestinationName": name,

@@ -8,6 +8,7 @@
 //! - a failed Create answers with an id that cannot name a destination, so its rollback Delete
 //!   touches nothing, and it leaves nothing behind that the rollback would not remove.
 
+mod adopt;
 mod converge;
 mod create;
 mod delete;
@@ -401,6 +402,59 @@ pub(crate) mod tests {
                 failed.reason
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
+        let mut adopting = properties_with_policy();
+        adopting["AdoptExisting"] = json!(true);
+        let other = "arn:aws:kinesis:us-east-1:123456789012:stream/other";
+        let untag_theirs = mock!(Client::untag_resource)
+            .match_requests(|r| r.tag_keys() == ["legacy"])
+            .then_output(|| {
+                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
+                    .build()
+            });
+        let repoint = mock!(Client::put_destination)
+            .match_requests(|r| r.target_arn() == Some(TARGET) && r.tags().is_none())
+            .then_output(created);
+        let repoint_back = mock!(Client::put_destination)
+            .match_requests(move |r| r.target_arn() == Some(other))
+            .then_output(created);
+        let untag_ours = mock!(Client::untag_resource)
+            .match_requests(|r| {
+                let mut keys = r.tag_keys().to_vec();
+                keys.sort();
+                keys == [OWNER_TAG, "team"]
+            })
+            .then_output(|| {
+                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
+                    .build()
+            });
+        let tag_theirs_back = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                r.tags().is_some_and(|t| {
+                    t.len() == 1 && t.get("legacy").map(String::as_str) == Some("yes")
+                })
+            })
+            .then_output(|| TagResourceOutput::builder().build());
+        let rules = [
+            &described(other, 0, None),
+            &tags_are(&[("legacy", "yes")]),
+            &untag_theirs,
+            &tagged_as_ours(),
+            &repoint,
+            &policy_rejected(),
+            &repoint_back,
+            &untag_ours,
+            &tag_theirs_back,
+        ];
+        let failed = run_with(&rules, &request(RequestKind::Create, adopting))
+            .await
+            .expect_err("the adoption fails");
+        assert_all_called(&rules);
+        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
+        assert!(failed.reason.contains("was put back"), "{}", failed.reason);
     }
 
     #[tokio::test]
