@@ -119,9 +119,7 @@ async fn adopt_existing_never_takes_a_destination_another_stack_manages() {
         "{}",
         failed.reason()
     );
-    assert_eq!(writes(&failed.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &name).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &failed, &name, &before, &before_tags).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

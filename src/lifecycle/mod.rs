@@ -163,6 +163,14 @@ pub(crate) mod tests {
         run(&Destinations::new(client), request, FUNCTION).await
     }
 
+    async fn create_with(rules: &[&Rule]) -> Result<Done, Failed> {
+        run_with(
+            rules,
+            &request(RequestKind::Create, properties_with_policy()),
+        )
+        .await
+    }
+
     fn assert_all_called(rules: &[&Rule]) {
         for (i, rule) in rules.iter().enumerate() {
             assert!(
@@ -277,12 +285,7 @@ pub(crate) mod tests {
             &tagged_as_ours(),
             &policy_set(),
         ];
-        let done = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect("created");
+        let done = create_with(&rules).await.expect("created");
         assert_all_called(&rules);
         assert_eq!(done.physical_resource_id, NAME);
     }
@@ -293,12 +296,7 @@ pub(crate) mod tests {
             TagResourceError::InvalidParameterException(invalid_parameter("tagging denied"))
         });
         let rules = [&no_destination(), &put_untagged(), &refused, &deleted()];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_all_called(&rules);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(
@@ -319,12 +317,7 @@ pub(crate) mod tests {
             &policy_rejected(),
             &deleted(),
         ];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_all_called(&rules);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(failed.reason.contains("PutDestinationPolicy for destination central failed: InvalidParameterException: bad principal"), "{}", failed.reason);
@@ -342,12 +335,7 @@ pub(crate) mod tests {
             &policy_rejected(),
             &delete_refused,
         ];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_eq!(failed.physical_resource_id, NAME);
         assert!(
             failed.reason.contains("so that the rollback deletes it"),
@@ -365,12 +353,7 @@ pub(crate) mod tests {
             &tagged_as_ours(),
             &policy_set(),
         ];
-        let done = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect("taken over");
+        let done = create_with(&rules).await.expect("taken over");
         assert_all_called(&rules);
         assert_eq!(done.physical_resource_id, NAME);
     }
@@ -388,12 +371,7 @@ pub(crate) mod tests {
             described(TARGET, just_now(), Some(r#"{"Version":"2012-10-17"}"#)),
         ] {
             let rules = [&found, &tags_are(&[])];
-            let failed = run_with(
-                &rules,
-                &request(RequestKind::Create, properties_with_policy()),
-            )
-            .await
-            .expect_err("not ours");
+            let failed = create_with(&rules).await.expect_err("not ours");
             assert_all_called(&rules);
             assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
             assert!(
@@ -595,12 +573,7 @@ pub(crate) mod tests {
             ))
         });
         let rules = [&no_destination(), &put];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("fails");
+        let failed = create_with(&rules).await.expect_err("fails");
         assert_eq!(put.num_calls(), 1);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(failed.reason.contains("PutDestination for destination central failed: InvalidParameterException: Role ARN is malformed"), "{}", failed.reason);
