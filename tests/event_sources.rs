@@ -67,7 +67,8 @@ fn every_sample_event_is_understood() {
 async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("sns");
 
     let request = create_request(&receiver.url(), "Destination", properties(&name));
@@ -83,7 +84,8 @@ async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_provisions_adopts_and_removes_a_named_destination() {
     let runtime = RuntimeApi::start();
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("eventbridge");
 
     let created = response(
@@ -134,7 +136,8 @@ async fn eventbridge_provisions_adopts_and_removes_a_named_destination() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_letters() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let unnamed = error(
         &runtime
@@ -175,7 +178,8 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
 #[tokio::test(flavor = "multi_thread")]
 async fn the_provider_framework_gets_its_result_from_the_invocation() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("provider");
 
     let mut request = create_request("unused", "Destination", properties(&name));
@@ -204,7 +208,8 @@ async fn the_provider_framework_gets_its_result_from_the_invocation() {
 async fn anything_else_ends_in_error_and_the_process_keeps_serving() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let failure = error(&runtime.invoke(json!({"hello": "world"}), DEADLINE).await);
     assert!(

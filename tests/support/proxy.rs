@@ -1,5 +1,7 @@
 //! Failures moto never produces: [`FaultProxy`] injects AWS errors, delays
-//! and hangs per operation; [`BlackHole`] accepts connections and says nothing.
+//! and hangs per operation, and in [`AwsMode::Strict`] answers as CloudWatch
+//! Logs does where moto is looser; [`BlackHole`] accepts connections and says
+//! nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -8,13 +10,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::watch;
 
 use super::http::{read_body, response, serve_http, Body, ServerThread};
+use super::strict::{self, AwsMode};
 
 /// Upper bound on one forwarded call, so a stuck upstream cannot hang a test.
 const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
@@ -73,29 +77,52 @@ struct State {
 /// `AWS_ENDPOINT_URL` at [`Self::endpoint`]; calls are forwarded to the
 /// upstream (moto) unless a rule for their operation says otherwise. Rules
 /// are checked in the order added; the first live one applies; `"*"` matches
-/// every operation.
+/// every operation. Calls no rule answers go through the proxy's
+/// [`AwsMode`]: as they are to moto, or through the strict-AWS layer.
 pub struct FaultProxy {
     state: Arc<watch::Sender<State>>,
+    mode: AwsMode,
     server: ServerThread,
 }
 
 impl FaultProxy {
+    /// A proxy to `upstream_endpoint` in the rig's mode ([`AwsMode::from_env`]).
     pub fn start(upstream_endpoint: &str) -> Self {
-        let upstream = upstream_endpoint.trim_end_matches('/').to_string();
+        Self::start_in(AwsMode::from_env(), upstream_endpoint)
+    }
+
+    /// A proxy to the shared moto in the rig's mode: where every test points the function.
+    pub fn to_moto() -> Self {
+        Self::start(&super::moto_endpoint())
+    }
+
+    /// A proxy in `mode` whatever the rig's mode (tests of the modes themselves).
+    pub fn start_in(mode: AwsMode, upstream_endpoint: &str) -> Self {
+        let upstream = Upstream {
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            base: upstream_endpoint.trim_end_matches('/').to_string(),
+        };
         let state = Arc::new(watch::Sender::new(State::default()));
         let handler_state = state.clone();
         let server = ServerThread::spawn("fault-proxy", move |listener| {
-            let client: Client<HttpConnector, Full<Bytes>> =
-                Client::builder(TokioExecutor::new()).build_http();
+            let upstream = Arc::new(upstream);
             serve_http(listener, move |req| {
-                handle(handler_state.clone(), client.clone(), upstream.clone(), req)
+                handle(handler_state.clone(), upstream.clone(), mode, req)
             })
         });
-        FaultProxy { state, server }
+        FaultProxy {
+            state,
+            mode,
+            server,
+        }
     }
 
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.server.addr())
+    }
+
+    pub fn mode(&self) -> AwsMode {
+        self.mode
     }
 
     /// Answer the next `times` calls of `op` with an AWS JSON 1.1 error, e.g.
@@ -180,8 +207,8 @@ impl FaultProxy {
 
 async fn handle(
     state: Arc<watch::Sender<State>>,
-    client: Client<HttpConnector, Full<Bytes>>,
-    upstream: String,
+    upstream: Arc<Upstream>,
+    mode: AwsMode,
     req: Request<Incoming>,
 ) -> Response<Body> {
     // "Logs_20140328.PutDestination" -> "PutDestination".
@@ -208,25 +235,43 @@ async fn handle(
         }
     });
 
+    // Fault rules come first, as a failing network or service would.
     match action {
         Some(Action::Fail {
             status,
             error_type,
             message,
             ..
-        }) => aws_error(status, &error_type, &message),
+        }) => return aws_error(status, &error_type, &message),
         Some(Action::Hang) => std::future::pending().await,
-        Some(Action::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            forward(client, &upstream, req).await
-        }
-        None => forward(client, &upstream, req).await,
+        Some(Action::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    let (parts, body) = req.into_parts();
+    let body = read_body(body).await;
+    match mode {
+        AwsMode::Strict => strict::answer(&upstream, &op, &parts, body).await,
+        AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }
 
 /// An error shaped like the real service's (AWS JSON 1.1 protocol).
-fn aws_error(status: u16, error_type: &str, message: &str) -> Response<Body> {
-    let body = serde_json::json!({"__type": error_type, "message": message}).to_string();
+pub(super) fn aws_error(status: u16, error_type: &str, message: &str) -> Response<Body> {
+    aws_error_with(status, error_type, message, serde_json::json!({}))
+}
+
+/// [`aws_error`] with the error shape's other members (e.g. `resourceName`).
+pub(super) fn aws_error_with(
+    status: u16,
+    error_type: &str,
+    message: &str,
+    members: serde_json::Value,
+) -> Response<Body> {
+    let mut body = serde_json::json!({"__type": error_type, "message": message});
+    if let (Some(body), Some(members)) = (body.as_object_mut(), members.as_object()) {
+        body.extend(members.clone());
+    }
+    let body = body.to_string();
     Response::builder()
         .status(StatusCode::from_u16(status).expect("valid status"))
         .header("content-type", "application/x-amz-json-1.1")
@@ -244,51 +289,100 @@ fn is_hop_by_hop(name: &str) -> bool {
     ) || name.starts_with("proxy-")
 }
 
-async fn forward(
+/// Where the proxy sends what it does not answer itself (moto).
+pub(super) struct Upstream {
     client: Client<HttpConnector, Full<Bytes>>,
-    upstream: &str,
-    req: Request<Incoming>,
-) -> Response<Body> {
-    let (parts, body) = req.into_parts();
-    let body = read_body(body).await;
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut builder = Request::builder()
-        .method(parts.method)
-        .uri(format!("{upstream}{path}"));
-    // The Host header is kept as signed; moto does not check signatures.
-    for (name, value) in &parts.headers {
-        if !is_hop_by_hop(name.as_str()) {
-            builder = builder.header(name, value);
+    base: String,
+}
+
+impl Upstream {
+    /// Passes the caller's request on unchanged and its answer back.
+    pub(super) async fn forward(&self, parts: &Parts, body: Bytes) -> Response<Body> {
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut builder = Request::builder()
+            .method(parts.method.clone())
+            .uri(format!("{}{path}", self.base));
+        // The Host header is kept as signed; moto does not check signatures.
+        for (name, value) in &parts.headers {
+            if !is_hop_by_hop(name.as_str()) {
+                builder = builder.header(name, value);
+            }
+        }
+        let upstream_req = builder.body(Full::new(body)).expect("valid request");
+        match self.send(upstream_req).await {
+            Ok((parts, body)) => {
+                let mut resp = Response::builder().status(parts.status);
+                for (name, value) in &parts.headers {
+                    if !is_hop_by_hop(name.as_str()) {
+                        resp = resp.header(name, value);
+                    }
+                }
+                resp.body(Body::new(body)).expect("valid response")
+            }
+            Err(answer) => answer,
         }
     }
-    let upstream_req = builder.body(Full::new(body)).expect("valid request");
 
-    let result = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
-        let resp = client.request(upstream_req).await?;
-        let (parts, body) = resp.into_parts();
-        Ok::<_, hyper_util::client::legacy::Error>((parts, read_body(body).await))
-    })
-    .await;
-    match result {
-        Ok(Ok((parts, body))) => {
-            let mut resp = Response::builder().status(parts.status);
-            for (name, value) in &parts.headers {
-                if !is_hop_by_hop(name.as_str()) {
-                    resp = resp.header(name, value);
-                }
+    /// The proxy's own call of `op` with `input`, signed as the caller's request was: moto
+    /// keeps one backend per Region and picks it from the Authorization header's credential
+    /// scope, so the call sees what the caller's call sees. An error comes back as the
+    /// answer to give the caller.
+    pub(super) async fn call(
+        &self,
+        caller: &HeaderMap,
+        op: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, Response<Body>> {
+        let mut builder = Request::builder()
+            .method("POST")
+            .uri(format!("{}/", self.base))
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", format!("Logs_20140328.{op}"));
+        for name in ["authorization", "x-amz-date", "x-amz-security-token"] {
+            if let Some(value) = caller.get(name) {
+                builder = builder.header(name, value);
             }
-            resp.body(Body::new(body)).expect("valid response")
         }
-        Ok(Err(e)) => response(
-            StatusCode::BAD_GATEWAY,
-            "text/plain",
-            format!("fault proxy: upstream error: {e}"),
-        ),
-        Err(_) => response(
-            StatusCode::GATEWAY_TIMEOUT,
-            "text/plain",
-            "fault proxy: upstream timed out",
-        ),
+        let request = builder
+            .body(Full::new(Bytes::from(input.to_string())))
+            .expect("valid request");
+        let (parts, body) = self.send(request).await?;
+        let value = super::http::parse_json_lossy(&body);
+        if parts.status.is_success() {
+            Ok(value)
+        } else {
+            Err(response(
+                parts.status,
+                "application/x-amz-json-1.1",
+                value.to_string(),
+            ))
+        }
+    }
+
+    /// One bounded exchange with the upstream; a failure becomes the 502/504 to answer with.
+    async fn send(
+        &self,
+        request: Request<Full<Bytes>>,
+    ) -> Result<(hyper::http::response::Parts, Bytes), Response<Body>> {
+        let result = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
+            let resp = self.client.request(request).await?;
+            let (parts, body) = resp.into_parts();
+            Ok::<_, hyper_util::client::legacy::Error>((parts, read_body(body).await))
+        })
+        .await;
+        match result {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => Err(response(
+                StatusCode::BAD_GATEWAY,
+                "text/plain",
+                format!("fault proxy: upstream error: {e}"),
+            )),
+            Err(_) => Err(response(
+                StatusCode::GATEWAY_TIMEOUT,
+                "text/plain",
+                "fault proxy: upstream timed out",
+            )),
+        }
     }
 }
 
