@@ -10,22 +10,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use support::*;
 
-/// Operations that change something in CloudWatch Logs.
-const WRITES: [&str; 5] = [
-    "PutDestination",
-    "PutDestinationPolicy",
-    "DeleteDestination",
-    "TagResource",
-    "UntagResource",
-];
-
-fn writes(calls: &[String]) -> Vec<&String> {
-    calls
-        .iter()
-        .filter(|op| WRITES.contains(&op.as_str()))
-        .collect()
-}
-
 /// A destination made by someone else (the console, another tool), with a policy and tags.
 async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<String, String>) {
     let created = stack
