@@ -23,6 +23,8 @@ pub struct Destination {
     pub target_arn: String,
     pub role_arn: String,
     pub access_policy: Option<String>,
+    /// `creationTime`, in milliseconds since the Unix epoch, when AWS reports it.
+    pub creation_time_ms: Option<i64>,
 }
 
 impl Destination {
@@ -33,6 +35,7 @@ impl Destination {
             target_arn: d.target_arn().unwrap_or_default().to_owned(),
             role_arn: d.role_arn().unwrap_or_default().to_owned(),
             access_policy: d.access_policy().map(str::to_owned),
+            creation_time_ms: d.creation_time(),
         }
     }
 }
@@ -285,15 +288,15 @@ impl Destinations {
         Ok(None)
     }
 
-    /// Creates or updates a destination; `tags` only take effect when it is created.
+    /// Creates or updates a destination. It never carries tags: AWS answers PutDestination
+    /// with tags by failing its test message (see the README's Fidelity section), so tags
+    /// are set with TagResource once the destination exists.
     pub async fn put(
         &self,
         name: &str,
         target_arn: &str,
         role_arn: &str,
-        tags: &BTreeMap<String, String>,
     ) -> Result<Destination, AwsError> {
-        let tags = (!tags.is_empty()).then(|| to_hash_map(tags));
         let output = self
             .call("PutDestination", name, || {
                 self.client
@@ -301,7 +304,6 @@ impl Destinations {
                     .destination_name(name)
                     .target_arn(target_arn)
                     .role_arn(role_arn)
-                    .set_tags(tags.clone())
                     .send()
             })
             .await?;
@@ -488,7 +490,6 @@ pub(crate) mod tests {
             NAME,
             "arn:aws:kinesis:us-east-1:1:stream/s",
             "arn:aws:iam::1:role/r",
-            &BTreeMap::new(),
         )
         .await
     }

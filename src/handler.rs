@@ -150,9 +150,9 @@ impl App {
                 id
             }
             // An interrupted Create names the destination its PutDestination may have created,
-            // so that the rollback Delete removes it (only if it carries this resource's
-            // ownership tag); otherwise nothing is known to exist and the rollback must touch
-            // nothing.
+            // so that the rollback Delete removes it (only if it is this resource's: tagged, or
+            // its own untagged creation); otherwise nothing is known to exist and the rollback
+            // must touch nothing.
             None => put_sent.unwrap_or(failed_create_id),
         };
         Err(Failed {
