@@ -2,16 +2,15 @@
 //! README.md's "Fidelity" section, and where plain moto answers differently. These tests pick
 //! their mode explicitly, so they check the same thing whatever `CFN_TEST_AWS` says.
 
+mod harness;
 mod support;
 
 use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
 use aws_sdk_cloudwatchlogs::Client;
+use harness::{tags, ROLE, TARGET};
 use std::collections::HashMap;
 use std::time::Duration;
 use support::*;
-
-const TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/rig";
-const ROLE: &str = "arn:aws:iam::123456789012:role/rig";
 
 fn proxy(mode: AwsMode) -> FaultProxy {
     FaultProxy::start_in(mode, &moto_endpoint())
@@ -75,17 +74,6 @@ async fn create(logs: &Client, name: &str) -> String {
         .to_owned()
 }
 
-async fn tags_of(logs: &Client, arn: &str) -> HashMap<String, String> {
-    logs.list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-        .expect("ListTagsForResource")
-        .tags()
-        .cloned()
-        .unwrap_or_default()
-}
-
 fn arn_of(name: &str) -> String {
     format!("arn:aws:logs:us-east-1:123456789012:destination:{name}")
 }
@@ -127,7 +115,7 @@ async fn put_destination_with_tags_gets_the_test_message_error_and_creates_nothi
         .and_then(|d| d.arn())
         .expect("an ARN")
         .to_owned();
-    assert_eq!(tags_of(&moto(), &arn).await["team"], "platform");
+    assert_eq!(tags(&moto(), &arn).await["team"], "platform");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -161,7 +149,7 @@ async fn tag_calls_on_a_missing_destination_are_not_found() {
         assert_eq!(code, "ResourceNotFoundException");
     }
     assert!(
-        tags_of(&moto(), &arn).await.is_empty(),
+        tags(&moto(), &arn).await.is_empty(),
         "a refused TagResource tagged"
     );
 
@@ -175,7 +163,7 @@ async fn tag_calls_on_a_missing_destination_are_not_found() {
         .send()
         .await
         .expect("TagResource on an existing destination");
-    assert_eq!(tags_of(&strict, &arn).await["k"], "v");
+    assert_eq!(tags(&strict, &arn).await["k"], "v");
 
     // moto answers all three for a destination that does not exist.
     let plain = via(AwsMode::Moto);
@@ -187,7 +175,7 @@ async fn tag_calls_on_a_missing_destination_are_not_found() {
         .send()
         .await
         .expect("moto tags a missing destination");
-    assert_eq!(tags_of(&plain, &ghost).await["k"], "v");
+    assert_eq!(tags(&plain, &ghost).await["k"], "v");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -208,7 +196,7 @@ async fn tags_go_with_a_deleted_destination_in_strict_mode_only() {
             .await
             .expect("DeleteDestination");
         assert_eq!(create(&logs, &name).await, arn);
-        let tags = tags_of(&moto(), &arn).await;
+        let tags = tags(&moto(), &arn).await;
         assert_eq!(
             tags.contains_key("cfn-logs-destination:owner"),
             survive,
@@ -246,7 +234,7 @@ async fn the_proxys_own_calls_see_the_callers_region() {
         .await
         .expect("TagResource in us-west-2");
     let west_moto = logs_client_in("us-west-2", &moto_endpoint(), 1);
-    assert_eq!(tags_of(&west_moto, &arn).await["k"], "v");
+    assert_eq!(tags(&west_moto, &arn).await["k"], "v");
     // Asked from us-east-1, it does not exist.
     let (code, _) = error(
         client(&strict)
@@ -262,7 +250,7 @@ async fn the_proxys_own_calls_see_the_callers_region() {
         .send()
         .await
         .expect("DeleteDestination in us-west-2");
-    assert!(tags_of(&west_moto, &arn).await.is_empty());
+    assert!(tags(&west_moto, &arn).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -405,7 +393,7 @@ async fn a_destination_holds_at_most_fifty_tags_of_valid_characters() {
         (code.as_str(), message.as_str()),
         ("TooManyTagsException", TOO_MANY_TAGS)
     );
-    assert_eq!(tags_of(&moto(), &arn).await.len(), 50);
+    assert_eq!(tags(&moto(), &arn).await.len(), 50);
 
     let (code, _) = error(
         strict
