@@ -73,7 +73,7 @@ async fn a_create_killed_before_tagging_is_finished_by_its_redelivery() {
     let tags = tags(&stack.logs, &finished.arn).await;
     assert!(tags.contains_key(OWNER_TAG), "{tags:?}");
     assert_eq!(tags.get("team").map(String::as_str), Some("platform"));
-    assert_eq!(names_with_prefix(&stack.logs, &name).await, [name.clone()]);
+    assert_eq!(names_with_prefix(&stack.logs, &name).await, [name.as_str()]);
     assert!(
         !answer.calls.contains(&"DeleteDestination".to_owned()),
         "{:?}",
