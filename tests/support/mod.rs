@@ -27,6 +27,7 @@ mod proxy;
 mod receiver;
 mod runtime_api;
 mod strict;
+mod upstream;
 
 pub use cfn::{cfn_request, create_request, delete_request, sns_event, update_request};
 pub use function::{Function, FunctionBuilder};

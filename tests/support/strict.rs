@@ -9,7 +9,7 @@ use hyper::{HeaderMap, Response};
 use serde_json::{json, Value};
 
 use super::http::Body;
-use super::proxy::{aws_error, aws_error_with, Upstream};
+use super::upstream::{aws_error, aws_error_with, Upstream};
 
 /// The environment variable that picks the rig's mode: `strict` (the default) or `moto`.
 pub const MODE_VAR: &str = "CFN_TEST_AWS";
