@@ -67,7 +67,8 @@ fn every_sample_event_is_understood() {
 async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("sns");
 
     let request = create_request(&receiver.url(), "Destination", properties(&name));
@@ -83,7 +84,8 @@ async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     let runtime = RuntimeApi::start();
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("eventbridge");
 
     let created = response(
@@ -134,7 +136,8 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_letters() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let unnamed = error(
         &runtime
@@ -175,7 +178,8 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
 #[tokio::test(flavor = "multi_thread")]
 async fn the_provider_framework_gets_its_result_from_the_invocation() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("provider");
 
     let mut request = create_request("unused", "Destination", properties(&name));
@@ -204,7 +208,8 @@ async fn the_provider_framework_gets_its_result_from_the_invocation() {
 async fn anything_else_ends_in_error_and_the_process_keeps_serving() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let failure = error(&runtime.invoke(json!({"hello": "world"}), DEADLINE).await);
     assert!(
@@ -283,7 +288,8 @@ async fn state_of(logs: &aws_sdk_cloudwatchlogs::Client, name: &str) -> Value {
 async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     let runtime = RuntimeApi::start();
     let prefix = format!("{}-", unique_name("provisioned"));
-    let _function = Function::builder(&runtime.address(), &moto_endpoint())
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
         .env("PROVISIONING_NAME_PREFIX", &prefix)
         .spawn();
     let logs = logs_client(&moto_endpoint());
@@ -345,7 +351,8 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_never_touches_a_stacks_destination_even_when_asked_to_adopt() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let logs = logs_client(&moto_endpoint());
     let name = unique_name("stack-owned");
     let (arn, _) = hand_made(&logs, &name).await;

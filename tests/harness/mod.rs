@@ -146,6 +146,22 @@ impl Stack {
     }
 }
 
+/// Operations that change something in CloudWatch Logs.
+pub const WRITES: [&str; 5] = [
+    "PutDestination",
+    "PutDestinationPolicy",
+    "DeleteDestination",
+    "TagResource",
+    "UntagResource",
+];
+
+pub fn writes(calls: &[String]) -> Vec<&String> {
+    calls
+        .iter()
+        .filter(|op| WRITES.contains(&op.as_str()))
+        .collect()
+}
+
 /// Required properties plus `DestinationName`.
 pub fn props(name: &str) -> Value {
     json!({"DestinationName": name, "TargetArn": TARGET, "RoleArn": ROLE})
@@ -250,22 +266,6 @@ pub fn principals(policy: &Value) -> Vec<String> {
         collect(&statement["NotPrincipal"], &mut out);
     }
     out
-}
-
-/// Operations that change something in CloudWatch Logs.
-pub const WRITES: [&str; 5] = [
-    "PutDestination",
-    "PutDestinationPolicy",
-    "DeleteDestination",
-    "TagResource",
-    "UntagResource",
-];
-
-pub fn writes(calls: &[String]) -> Vec<&String> {
-    calls
-        .iter()
-        .filter(|op| WRITES.contains(&op.as_str()))
-        .collect()
 }
 
 /// A destination made by someone else (the console, another tool), with a policy and tags.
