@@ -32,7 +32,7 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 10] = [
+const KNOWN_PROPERTIES: [&str; 11] = [
     "DestinationName",
     "TargetArn",
     "RoleArn",
@@ -43,6 +43,7 @@ const KNOWN_PROPERTIES: [&str; 10] = [
     grants::ALLOW_ACCOUNT_LEVEL,
     "ForceUpdate",
     "Tags",
+    "AdoptExisting",
 ];
 
 /// The desired state of one destination, as the template describes it.
@@ -57,6 +58,8 @@ pub struct DestinationProperties {
     /// Who may subscribe, when the policy is built (`Allowed*`); never set with `policy`.
     pub grants: Option<Grants>,
     pub force_update: bool,
+    /// Take over an existing destination without an ownership tag (Create only).
+    pub adopt_existing: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
 }
@@ -154,6 +157,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     let policy = document::parse_policy(&mut check, map.get("DestinationPolicy"));
     let grants = grants::parse_grants(&mut check, map, policy_given);
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
+    let adopt_existing = parse_bool(&mut check, "AdoptExisting", map.get("AdoptExisting"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
 
     match (target_arn, role_arn) {
@@ -165,6 +169,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 policy,
                 grants,
                 force_update,
+                adopt_existing,
                 tags,
             })
         }
