@@ -2,8 +2,8 @@
 //!
 //! Run it with `scripts/bench.sh` (it builds the release binary, makes the TLS material and
 //! passes the paths below); see docs/performance.md. Each run starts the release binary the way
-//! Lambda does, against the test rig (moto behind the counting `FaultProxy`, a local Runtime
-//! API) and an HTTPS ResponseURL served here with rustls, and plays Create, Update in place,
+//! Lambda does, against the test rig (moto behind the counting `FaultProxy`, which answers as
+//! AWS does unless `CFN_TEST_AWS=moto`, and a local Runtime API) and an HTTPS ResponseURL served here with rustls, and plays Create, Update in place,
 //! Update with a tag change and Delete. Certificate verification stays on: the function trusts
 //! the bench CA through `SSL_CERT_FILE`, a bundle of the system roots plus that CA.
 //!
@@ -29,10 +29,10 @@ use std::convert::Infallible;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use support::{
-    create_request, delete_request, moto_endpoint, unique_name, update_request, Behaviour,
-    FaultProxy, Function, Outcome, ResponseReceiver, RuntimeApi,
+    create_request, deadline_header, delete_request, moto_endpoint, unique_name, update_request,
+    Behaviour, FaultProxy, Function, Outcome, ResponseReceiver, RuntimeApi,
 };
 use tokio::sync::watch;
 
@@ -308,14 +308,6 @@ struct Rig {
     cert_dir: Option<PathBuf>,
 }
 
-fn deadline_header() -> String {
-    (SystemTime::now() + DEADLINE)
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_millis()
-        .to_string()
-}
-
 fn properties(name: &str, account: &str, team: &str) -> Value {
     regional_properties(name, account, team, &[])
 }
@@ -356,7 +348,7 @@ impl Rig {
     ) -> Result<(Instant, Instant, Vec<String>), String> {
         let before = self.proxy.calls().len();
         let replies = reply.count();
-        let id = runtime.queue(event, &deadline_header());
+        let id = runtime.queue(event, &deadline_header(DEADLINE));
         let invocation = runtime.wait_outcome(&id, DEADLINE).await;
         if !matches!(invocation.outcome, Outcome::Response(_)) {
             return Err(format!(
@@ -390,7 +382,7 @@ impl Rig {
 
         let before = self.proxy.calls().len();
         let replies = reply.count();
-        let id = runtime.queue(create.clone(), &deadline_header());
+        let id = runtime.queue(create.clone(), &deadline_header(DEADLINE));
         let spawned = Instant::now();
         let mut builder = Function::builder(&runtime.address(), &self.proxy.endpoint())
             .program(&self.binary, &[])
@@ -625,10 +617,11 @@ async fn bench(options: &Options) -> Result<bool, String> {
     }
 
     println!(
-        "cfn-logs-destination cold-start benchmark: {} runs ({} warm-up), {}",
+        "cfn-logs-destination cold-start benchmark: {} runs ({} warm-up), {}, AWS mode {:?}",
         options.runs,
         options.warmup,
-        options.binary.display()
+        options.binary.display(),
+        rig.proxy.mode()
     );
     Table::header();
     let mut table = Table { failed: Vec::new() };

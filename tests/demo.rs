@@ -20,7 +20,9 @@ async fn demo_create_update_delete_from_the_sample_events() {
     let moto = moto_endpoint();
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let _function = Function::builder(&runtime.address(), &moto).spawn();
+    // The function's calls go through the rig's AWS mode (strict unless CFN_TEST_AWS=moto).
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let logs = logs_client(&moto);
 
     for (step, file) in ["create.json", "update.json", "delete.json"]

@@ -24,7 +24,7 @@ pub async fn target_and_role(
         return Ok(current);
     }
     let updated = logs
-        .put(&current.name, &desired.target_arn, &desired.role_arn)
+        .repoint(&current.name, &desired.target_arn, &desired.role_arn)
         .await?;
     // PutDestination's answer may leave out what it did not change.
     Ok(Destination {
@@ -66,6 +66,23 @@ const FORCE_UPDATE_HINT: &str = ". Switching a destination's access policy from 
      principals to an organization needs ForceUpdate: first update the senders' subscription \
      filters (CloudWatch Logs User Guide: Updating an existing cross-account subscription), \
      then set ForceUpdate: true (and back to false afterwards)";
+
+/// The access policy for `destination`: the hand-written one, or the one built for its ARN.
+/// A built policy was checked before any write with the predicted ARN, so an error here (an
+/// ARN other than predicted) is reported as the policy call that could not be made.
+pub fn access_policy(
+    desired: &DestinationProperties,
+    destination: &Destination,
+) -> Result<Option<Policy>, AwsError> {
+    desired
+        .access_policy(&destination.arn)
+        .map_err(|message| AwsError {
+            operation: "PutDestinationPolicy",
+            destination: destination.name.clone(),
+            code: None,
+            message,
+        })
+}
 
 /// The access policy the request asks for on `name`, checked before anything is written: a
 /// built policy names the destination's ARN and must fit CloudWatch Logs' size limit. Without

@@ -32,7 +32,7 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 11] = [
+const KNOWN_PROPERTIES: [&str; 12] = [
     "DestinationName",
     regions::REGIONS,
     "TargetArn",
@@ -44,6 +44,7 @@ const KNOWN_PROPERTIES: [&str; 11] = [
     grants::ALLOW_ACCOUNT_LEVEL,
     "ForceUpdate",
     "Tags",
+    "AdoptExisting",
 ];
 
 /// The desired state of one destination, as the template describes it.
@@ -60,6 +61,8 @@ pub struct DestinationProperties {
     pub force_update: bool,
     /// `Regions` in template order; empty means the function's own Region only.
     pub regions: Vec<String>,
+    /// Take over an existing destination without an ownership tag (Create only).
+    pub adopt_existing: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
 }
@@ -157,6 +160,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     let policy = document::parse_policy(&mut check, map.get("DestinationPolicy"));
     let grants = grants::parse_grants(&mut check, map, policy_given);
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
+    let adopt_existing = parse_bool(&mut check, "AdoptExisting", map.get("AdoptExisting"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
     let regions = regions::parse_regions(&mut check, map.get(regions::REGIONS));
 
@@ -170,6 +174,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 grants,
                 force_update,
                 regions,
+                adopt_existing,
                 tags,
             })
         }

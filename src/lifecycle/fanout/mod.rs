@@ -87,7 +87,7 @@ async fn observe_all(
         match found {
             Ok(Found::Absent) => Observed::Absent,
             Ok(Found::Owned { .. } | Found::Unfinished(_)) => Observed::Owned,
-            Ok(Found::Foreign(_)) => Observed::Foreign,
+            Ok(Found::Foreign { .. }) => Observed::Foreign,
             Err(error) => Observed::Unreachable(unreachable_reason(&error)),
         }
     })
@@ -202,7 +202,9 @@ pub async fn create(
                 // Seen absent a moment ago: no second look.
                 Some(Step::Create) => create_new(&logs, name, desired, owner).await,
                 // Ours already (a retried delivery): the creation path takes it over.
-                _ => create_destination(&logs, name, desired, owner).await,
+                _ => create_destination(&logs, name, desired, owner, false)
+                    .await
+                    .map(|created| created.destination),
             }
         }
     })
