@@ -642,7 +642,7 @@ async fn bench(options: &Options) -> Result<bool, String> {
     table.millis(
         "cold create, 8 Regions, HTTPS reply",
         &ms(&eight_runs, |r| Some(r.cold_create)),
-        Some(one * BUDGET_REGIONS_RATIO),
+        Some((one * BUDGET_REGIONS_RATIO * 100.0).round() / 100.0),
     );
     table.millis(
         "cold create, HTTP reply",
