@@ -21,6 +21,9 @@ use tokio::time::Instant;
 /// CloudFormation rejects larger replies.
 pub const MAX_BODY_BYTES: usize = 4096;
 const TRUNCATION_MARK: &str = " [truncated]";
+/// Each of the four echoed ids, as JSON, in a reply that must be cut to fit: four of them and
+/// the fallback Reason stay under [`MAX_BODY_BYTES`].
+const MAX_ECHOED_ID_BYTES: usize = 900;
 
 /// Delivery attempts, each bounded by timeouts, with doubling pauses in between.
 const MAX_ATTEMPTS: u32 = 5;
@@ -85,7 +88,25 @@ impl Reply {
             physical_resource_id: self.physical_resource_id.clone(),
             data: BTreeMap::new(),
         };
-        fallback.serialise(target)
+        let body = fallback.serialise(target);
+        if body.len() <= MAX_BODY_BYTES {
+            return body;
+        }
+        // The echoed ids alone are too long. CloudFormation never sends such ids (its own are
+        // well under a kilobyte each), so this request came from elsewhere; a reply cut to fit
+        // is still better than one that cannot be stored.
+        let cut = |text: &str| json_prefix(text, MAX_ECHOED_ID_BYTES).to_owned();
+        let fallback = Reply {
+            physical_resource_id: cut(&fallback.physical_resource_id),
+            ..fallback
+        };
+        let target = ReplyTarget {
+            response_url: String::new(),
+            stack_id: cut(&target.stack_id),
+            request_id: cut(&target.request_id),
+            logical_resource_id: cut(&target.logical_resource_id),
+        };
+        fallback.serialise(&target)
     }
 
     fn serialise(&self, target: &ReplyTarget) -> Vec<u8> {
@@ -394,6 +415,23 @@ mod tests {
             .as_str()
             .expect("reason")
             .contains("4096-byte"));
+    }
+
+    /// Found by the property tests (tests/generated_values.rs): a hostile payload's ids alone
+    /// exceeded the limit, and so did the fallback.
+    #[test]
+    fn a_reply_whose_echoed_ids_are_too_long_is_cut_to_fit() {
+        let mut target = target();
+        target.request_id = "\u{a1}".repeat(2100);
+        target.stack_id = "\"".repeat(1000);
+        let mut reply = failed("short".into());
+        reply.physical_resource_id = "d".repeat(3000);
+        let body = reply.body(&target);
+        assert!(body.len() <= MAX_BODY_BYTES, "{} bytes", body.len());
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["Status"], "FAILED");
+        let request_id = json["RequestId"].as_str().expect("request id");
+        assert!(target.request_id.starts_with(request_id) && !request_id.is_empty());
     }
 
     #[test]
