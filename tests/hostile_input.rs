@@ -270,7 +270,15 @@ struct Case {
 /// ResponseURL that is the receiver's (`Some`) or not usable (`None`: missing, not a string,
 /// not a URL).
 fn cfn_shaped() -> impl Strategy<Value = (Value, bool)> {
-    let field = || prop_oneof![6 => Just(None), 1 => Just(Some(Value::Null)), 1 => arbitrary::json().prop_map(Some)];
+    // An edited field is removed (None), or becomes null, any text, or any JSON.
+    let field = || {
+        prop_oneof![
+            3 => Just(None),
+            1 => Just(Some(Value::Null)),
+            3 => arbitrary::text().prop_map(|text| Some(Value::String(text))),
+            1 => arbitrary::json().prop_map(Some),
+        ]
+    };
     (
         prop::sample::select(vec!["Create", "Update", "Delete", "Upsert", ""]),
         arbitrary::resource_properties(),
@@ -284,6 +292,12 @@ fn cfn_shaped() -> impl Strategy<Value = (Value, bool)> {
                 other => other,
             })),
             1 => Just(Some(json!(""))),
+        ],
+        // The id of an Update or Delete: ours, empty, or anything.
+        prop_oneof![
+            3 => Just("central-logs".to_owned()),
+            1 => Just(String::new()),
+            1 => arbitrary::text(),
         ],
         prop::collection::vec(
             (
@@ -302,9 +316,12 @@ fn cfn_shaped() -> impl Strategy<Value = (Value, bool)> {
             0..3,
         ),
     )
-        .prop_map(|(request_type, properties, old, url, edits)| {
+        .prop_map(|(request_type, properties, old, url, id, edits)| {
             let usable = url.is_none();
             let mut request = cfn_payload(request_type, &rig().receiver.url(), properties, old);
+            if request_type != "Create" {
+                request["PhysicalResourceId"] = Value::String(id);
+            }
             if let Some(url) = url {
                 request["ResponseURL"] = url;
             }
