@@ -208,24 +208,50 @@ fn cfn_payload(request_type: &str, url: &str, properties: Value, old: Value) -> 
 proptest! {
     #![proptest_config(arbitrary::config())]
 
-    /// Invalid properties on Create or Update: FAILED, the Reason names a property that broke a
-    /// rule, and nothing is written. Valid ones are answered too, without a panic.
+    /// Invalid properties on Create or Update, by every route (CloudFormation, the CDK provider
+    /// framework, EventBridge): the answer names a property that broke a rule, and nothing is
+    /// written. Valid ones are answered too, without a panic.
     #[test]
     fn invalid_properties_are_named_and_write_nothing(
         update in any::<bool>(),
+        route in prop::sample::select(vec![Route::CloudFormation, Route::Provider, Route::EventBridge]),
         properties in arbitrary::resource_properties(),
         old in arbitrary::resource_properties(),
     ) {
         let aws = Aws::new();
         let request_type = if update { "Update" } else { "Create" };
         let url = rig().receiver.url();
-        let (result, puts) = invoke(&aws, cfn_payload(request_type, &url, properties.clone(), old));
-        prop_assert!(result.is_ok(), "reply not delivered: {:?}", result.err());
-        prop_assert_eq!(puts.len(), 1, "replies");
-        let body = check_reply(&puts[0])?;
+        let mut payload = cfn_payload(request_type, &url, properties.clone(), old);
+        match route {
+            Route::CloudFormation => {}
+            Route::Provider => {
+                payload.as_object_mut().map(|fields| fields.remove("ResponseURL"));
+            }
+            Route::EventBridge => {
+                payload = json!({"detail-type": "LogsDestination", "source": "cfn-logs-destination",
+                    "detail": {"RequestType": request_type, "ResourceProperties": properties}});
+            }
+        }
+        let (result, puts) = invoke(&aws, payload);
+        let answer = if route == Route::CloudFormation {
+            prop_assert!(result.is_ok(), "reply not delivered: {:?}", result.err());
+            prop_assert_eq!(puts.len(), 1, "replies");
+            let body = check_reply(&puts[0])?;
+            (body["Status"] == "FAILED").then(|| body["Reason"].as_str().unwrap_or_default().to_owned())
+        } else {
+            prop_assert_eq!(puts.len(), 0, "replies");
+            match &result {
+                Ok(_) => None,
+                Err(failure) => {
+                    check_failure(failure)?;
+                    Some(failure.message.clone())
+                }
+            }
+        };
         if let Err(errors) = properties::parse(&properties) {
-            prop_assert_eq!(body["Status"].as_str(), Some("FAILED"));
-            let reason = body["Reason"].as_str().unwrap_or_default();
+            let Some(reason) = answer else {
+                return Err(TestCaseError::fail(format!("invalid properties accepted: {errors}")));
+            };
             let first = &errors.0[0].property;
             prop_assert!(reason.contains(first.as_str()), "{first:?} not named in {reason:?}");
             prop_assert_eq!(aws.writes_made(), vec![], "writes for invalid input");
@@ -247,6 +273,14 @@ proptest! {
             _ => prop_assert!(false, "expected {:?}, got {:?}", case.outcome, result),
         }
     }
+}
+
+/// How a request arrives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Route {
+    CloudFormation,
+    Provider,
+    EventBridge,
 }
 
 #[derive(Clone, Copy, Debug)]
