@@ -5,14 +5,15 @@
 #![allow(dead_code)]
 
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, FileFailurePersistence};
 use serde_json::{json, Map, Number, Value};
 
 /// Cases per property in CI; small so that the whole suite stays fast on two cores.
 const CI_CASES: u32 = 64;
 
 /// `PROPTEST_CASES` when set (a long campaign), otherwise [`CI_CASES`]. Failures are kept in
-/// the `.proptest-regressions` file beside the test and replayed first on every run.
+/// `NAME.proptest-regressions` beside the test's source file (for a test in a directory,
+/// `main.proptest-regressions`) and replayed first on every run.
 pub fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
@@ -20,6 +21,9 @@ pub fn config() -> Config {
         .unwrap_or(CI_CASES);
     Config {
         cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..Config::default()
     }
 }
