@@ -196,7 +196,7 @@ fn classify_cloudformation(payload: Value) -> Incoming {
 
 /// An Update or Delete names the id we answered before, which is never empty, and a reply
 /// without an id is refused: such a request did not come from CloudFormation and is answered as
-/// malformed (found by the property tests in tests/hostile_input.rs).
+/// malformed (found by the property tests in tests/hostile_input/).
 fn known_id_present(kind: &RequestKind) -> Result<(), String> {
     match kind.physical_resource_id() {
         Some("") => Err("PhysicalResourceId is empty".into()),
