@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The function setting that limits EventBridge provisioning to names with this prefix.
+pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
+
 /// What the function keeps between invocations: built once per process.
 #[derive(Clone, Debug)]
 pub struct App {
@@ -136,12 +139,12 @@ impl App {
             Err(interrupted) => interrupted,
         };
         let mut reason = self.interruption_reason(interrupted);
-        let put_sent = self.destinations.put_sent();
+        let held = self.destinations.held();
         let physical_resource_id = match known_id {
             Some(id) => {
                 // A replacing Update keeps its old id, so no rollback will remove the new
                 // destination: say so rather than leave it unmentioned.
-                if let Some(new_name) = put_sent.filter(|name| *name != id) {
+                if let Some(new_name) = held.filter(|name| *name != id) {
                     reason.push_str(&format!(
                         ". Destination {new_name} may have been created by this update; delete \
                          it if it is not needed"
@@ -153,7 +156,7 @@ impl App {
             // so that the rollback Delete removes it (only if it is this resource's: tagged, or
             // its own untagged creation); otherwise nothing is known to exist and the rollback
             // must touch nothing.
-            None => put_sent.unwrap_or(failed_create_id),
+            None => held.unwrap_or(failed_create_id),
         };
         Err(Failed {
             physical_resource_id,
@@ -183,8 +186,16 @@ impl App {
         self.destinations.start_request();
         let destinations = self.destinations.clone();
         let request_type = request.request_type.clone();
+        // Read per request: a setting, not start-up work.
+        let name_prefix = std::env::var(PROVISIONING_NAME_PREFIX).unwrap_or_default();
         let work = async move {
-            lifecycle::provision(&destinations, &request.request_type, &request.properties).await
+            lifecycle::provision(
+                &destinations,
+                &request.request_type,
+                &request.properties,
+                &name_prefix,
+            )
+            .await
         };
         let outcome = watchdog::guard(work, budget.work_until)
             .await

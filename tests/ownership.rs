@@ -10,33 +10,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use support::*;
 
-/// A destination made by someone else (the console, another tool), with a policy and tags.
-async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<String, String>) {
-    let created = stack
-        .logs
-        .put_destination()
-        .destination_name(name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .tags("team", "someone-else")
-        .send()
-        .await
-        .expect("PutDestination");
-    stack
-        .logs
-        .put_destination_policy()
-        .destination_name(name)
-        .access_policy(policy_for("777788889999").to_string())
-        .send()
-        .await
-        .expect("PutDestinationPolicy");
-    let arn = created.destination().and_then(|d| d.arn()).expect("arn");
-    let before = existing(&stack.logs, name).await;
-    let before_tags = tags(&stack.logs, arn).await;
-    assert_eq!(before_tags.len(), 1, "{before_tags:?}");
-    (before, before_tags)
-}
-
 fn full_props(name: &str) -> Value {
     json!({
         "DestinationName": name,
@@ -192,9 +165,7 @@ async fn a_destination_this_stack_did_not_create_is_never_touched() {
         "{}",
         answer.reply
     );
-    assert_eq!(writes(&answer.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &name).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &answer, &name, &before, &before_tags).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -433,9 +404,7 @@ async fn a_rename_onto_a_foreign_destination_fails_with_the_old_id() {
         "{}",
         failed.reason()
     );
-    assert_eq!(writes(&failed.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &taken).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &failed, &taken, &before, &before_tags).await;
     assert!(stored(&stack.logs, &old_name).await.is_some());
 }
 
@@ -447,25 +416,8 @@ async fn a_destination_deleted_out_of_band_is_recreated_by_the_next_update() {
     let arn = existing(&stack.logs, &name).await.arn;
     let owner = tags(&stack.logs, &arn).await[OWNER_TAG].clone();
 
-    // Someone deletes it in the console. AWS drops its tags with it; moto keeps them, so
-    // remove them too, or the ownership check below would pass whatever the function does.
-    stack
-        .logs
-        .delete_destination()
-        .destination_name(&name)
-        .send()
-        .await
-        .expect("DeleteDestination");
-    let leftover: Vec<String> = tags(&stack.logs, &arn).await.into_keys().collect();
-    stack
-        .logs
-        .untag_resource()
-        .resource_arn(&arn)
-        .set_tag_keys(Some(leftover))
-        .send()
-        .await
-        .expect("UntagResource");
-    assert!(tags(&stack.logs, &arn).await.is_empty());
+    // Someone deletes it in the console.
+    delete_out_of_band(&stack.logs, &name, &arn).await;
 
     let mut changed = full_props(&name);
     changed["TargetArn"] = json!(OTHER_TARGET);
@@ -496,24 +448,8 @@ async fn an_update_never_takes_over_a_destination_recreated_by_someone_else() {
     let (create, _) = stack.create("Destination", full_props(&name)).await;
     let arn = existing(&stack.logs, &name).await.arn;
 
-    // Ours is deleted out of band, and someone else creates one under the same name (AWS
-    // drops the old tags with the old destination; moto keeps them, so drop them here).
-    stack
-        .logs
-        .delete_destination()
-        .destination_name(&name)
-        .send()
-        .await
-        .expect("DeleteDestination");
-    let leftover: Vec<String> = tags(&stack.logs, &arn).await.into_keys().collect();
-    stack
-        .logs
-        .untag_resource()
-        .resource_arn(&arn)
-        .set_tag_keys(Some(leftover))
-        .send()
-        .await
-        .expect("UntagResource");
+    // Ours is deleted out of band, and someone else creates one under the same name.
+    delete_out_of_band(&stack.logs, &name, &arn).await;
     let (before, before_tags) = foreign_destination(&stack, &name).await;
 
     let mut changed = full_props(&name);
@@ -529,9 +465,7 @@ async fn an_update_never_takes_over_a_destination_recreated_by_someone_else() {
         "{}",
         failed.reason()
     );
-    assert_eq!(writes(&failed.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &name).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &failed, &name, &before, &before_tags).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -24,7 +24,7 @@ pub async fn target_and_role(
         return Ok(current);
     }
     let updated = logs
-        .put(&current.name, &desired.target_arn, &desired.role_arn)
+        .repoint(&current.name, &desired.target_arn, &desired.role_arn)
         .await?;
     // PutDestination's answer may leave out what it did not change.
     Ok(Destination {

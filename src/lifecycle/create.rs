@@ -4,7 +4,9 @@
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::event::CfnRequest;
 use crate::lifecycle::ownership::{self, Found, Tags};
-use crate::lifecycle::{converge, failed_create_id, generated_name, Done, Failed};
+use crate::lifecycle::{
+    adopt, converge, failed_create_id, generated_name, Done, Failed, OWNER_TAG,
+};
 use crate::properties::{self, DestinationProperties};
 
 pub async fn create(
@@ -21,11 +23,11 @@ pub async fn create(
         .name
         .clone()
         .unwrap_or_else(|| generated_name(&request.target));
-    match create_destination(logs, &name, &desired, owner).await {
-        Ok(destination) => Ok(Done {
+    match create_destination(logs, &name, &desired, owner, desired.adopt_existing).await {
+        Ok(created) => Ok(Done {
             physical_resource_id: name,
-            destination: Some(destination),
-            warning: None,
+            destination: Some(created.destination),
+            warning: created.note,
         }),
         // Answer with the real name only while our destination still exists, so that the
         // rollback Delete removes it.
@@ -40,6 +42,21 @@ pub async fn create(
             physical_resource_id: failed_id,
             reason: failure.reason,
         }),
+    }
+}
+
+pub struct Created {
+    pub destination: Destination,
+    /// Something the reply should say although it succeeded (an adoption).
+    pub note: Option<String>,
+}
+
+impl From<Destination> for Created {
+    fn from(destination: Destination) -> Self {
+        Created {
+            destination,
+            note: None,
+        }
     }
 }
 
@@ -60,41 +77,54 @@ impl From<AwsError> for CreateFailure {
 
 /// Creates `name`. A destination that exists already is only taken over when it is this
 /// resource's: it carries the ownership tag (a retried delivery of the same request), or it is
-/// this resource's own unfinished creation (see [`ownership`]).
+/// this resource's own unfinished creation (see [`ownership`]); or, with `adopt`, when no one
+/// manages it.
 pub async fn create_destination(
     logs: &Destinations,
     name: &str,
     desired: &DestinationProperties,
     owner: &str,
-) -> Result<Destination, CreateFailure> {
+    adopt: bool,
+) -> Result<Created, CreateFailure> {
     let found =
         ownership::observe(logs, name, owner, &desired.target_arn, &desired.role_arn).await?;
     match found {
-        Found::Absent => create_new(logs, name, desired, owner).await,
+        Found::Absent => Ok(create_new(logs, name, desired, owner).await?.into()),
         Found::Unfinished(destination) => {
             tracing::info!(
                 destination = name,
                 "finishing this resource's own untagged destination, left by an interrupted \
                  earlier attempt"
             );
-            finish(logs, destination, desired, owner, &Tags::new()).await
+            logs.hold(name);
+            Ok(finish(logs, destination, desired, owner, &Tags::new())
+                .await?
+                .into())
         }
         Found::Owned { destination, tags } => {
-            let held = destination.clone();
+            logs.hold(name);
             match converge::target_and_role(logs, destination, desired).await {
                 Ok(destination) => {
                     let current = converge::without_system_tags(tags);
-                    finish(logs, destination, desired, owner, &current).await
+                    Ok(finish(logs, destination, desired, owner, &current)
+                        .await?
+                        .into())
                 }
-                Err(error) => Err(remove_after_failure(logs, &held.name, error).await),
+                Err(error) => Err(remove_after_failure(logs, name, error).await),
             }
         }
-        Found::Foreign(_) => Err(CreateFailure {
+        Found::Foreign { destination, tags } if adopt => {
+            let adopted = adopt::adopt(logs, destination, tags, desired, owner).await?;
+            Ok(Created {
+                destination: adopted.destination,
+                note: Some(adopted.note),
+            })
+        }
+        Found::Foreign { .. } => Err(CreateFailure {
             reason: format!(
                 "Destination {name} already exists and is not managed by this stack resource \
-                 (it has no {} tag for it); choose another DestinationName or delete the \
-                 existing destination",
-                crate::lifecycle::OWNER_TAG
+                 (it has no {OWNER_TAG} tag for it); choose another DestinationName, delete \
+                 the existing destination, or set AdoptExisting: true to take it over"
             ),
             left_behind: false,
         }),
@@ -117,7 +147,7 @@ pub async fn create_new(
 /// Tags (the ownership tag first of all) and policy for a destination this request holds. If
 /// either fails, the destination is removed, so that nothing is left that no rollback would
 /// remove.
-async fn finish(
+pub async fn finish(
     logs: &Destinations,
     destination: Destination,
     desired: &DestinationProperties,

@@ -8,6 +8,7 @@
 //! - a failed Create answers with an id that cannot name a destination, so its rollback Delete
 //!   touches nothing, and it leaves nothing behind that the rollback would not remove.
 
+mod adopt;
 mod converge;
 mod create;
 mod delete;
@@ -162,6 +163,14 @@ pub(crate) mod tests {
         run(&Destinations::new(client), request, FUNCTION).await
     }
 
+    async fn create_with(rules: &[&Rule]) -> Result<Done, Failed> {
+        run_with(
+            rules,
+            &request(RequestKind::Create, properties_with_policy()),
+        )
+        .await
+    }
+
     fn assert_all_called(rules: &[&Rule]) {
         for (i, rule) in rules.iter().enumerate() {
             assert!(
@@ -276,12 +285,7 @@ pub(crate) mod tests {
             &tagged_as_ours(),
             &policy_set(),
         ];
-        let done = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect("created");
+        let done = create_with(&rules).await.expect("created");
         assert_all_called(&rules);
         assert_eq!(done.physical_resource_id, NAME);
     }
@@ -292,12 +296,7 @@ pub(crate) mod tests {
             TagResourceError::InvalidParameterException(invalid_parameter("tagging denied"))
         });
         let rules = [&no_destination(), &put_untagged(), &refused, &deleted()];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_all_called(&rules);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(
@@ -318,12 +317,7 @@ pub(crate) mod tests {
             &policy_rejected(),
             &deleted(),
         ];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_all_called(&rules);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(failed.reason.contains("PutDestinationPolicy for destination central failed: InvalidParameterException: bad principal"), "{}", failed.reason);
@@ -341,12 +335,7 @@ pub(crate) mod tests {
             &policy_rejected(),
             &delete_refused,
         ];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("the create must fail");
+        let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_eq!(failed.physical_resource_id, NAME);
         assert!(
             failed.reason.contains("so that the rollback deletes it"),
@@ -364,12 +353,7 @@ pub(crate) mod tests {
             &tagged_as_ours(),
             &policy_set(),
         ];
-        let done = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect("taken over");
+        let done = create_with(&rules).await.expect("taken over");
         assert_all_called(&rules);
         assert_eq!(done.physical_resource_id, NAME);
     }
@@ -387,12 +371,7 @@ pub(crate) mod tests {
             described(TARGET, just_now(), Some(r#"{"Version":"2012-10-17"}"#)),
         ] {
             let rules = [&found, &tags_are(&[])];
-            let failed = run_with(
-                &rules,
-                &request(RequestKind::Create, properties_with_policy()),
-            )
-            .await
-            .expect_err("not ours");
+            let failed = create_with(&rules).await.expect_err("not ours");
             assert_all_called(&rules);
             assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
             assert!(
@@ -401,6 +380,59 @@ pub(crate) mod tests {
                 failed.reason
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
+        let mut adopting = properties_with_policy();
+        adopting["AdoptExisting"] = json!(true);
+        let other = "arn:aws:kinesis:us-east-1:123456789012:stream/other";
+        let untag_theirs = mock!(Client::untag_resource)
+            .match_requests(|r| r.tag_keys() == ["legacy"])
+            .then_output(|| {
+                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
+                    .build()
+            });
+        let repoint = mock!(Client::put_destination)
+            .match_requests(|r| r.target_arn() == Some(TARGET) && r.tags().is_none())
+            .then_output(created);
+        let repoint_back = mock!(Client::put_destination)
+            .match_requests(move |r| r.target_arn() == Some(other))
+            .then_output(created);
+        let untag_ours = mock!(Client::untag_resource)
+            .match_requests(|r| {
+                let mut keys = r.tag_keys().to_vec();
+                keys.sort();
+                keys == [OWNER_TAG, "team"]
+            })
+            .then_output(|| {
+                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
+                    .build()
+            });
+        let tag_theirs_back = mock!(Client::tag_resource)
+            .match_requests(|r| {
+                r.tags().is_some_and(|t| {
+                    t.len() == 1 && t.get("legacy").map(String::as_str) == Some("yes")
+                })
+            })
+            .then_output(|| TagResourceOutput::builder().build());
+        let rules = [
+            &described(other, 0, None),
+            &tags_are(&[("legacy", "yes")]),
+            &untag_theirs,
+            &tagged_as_ours(),
+            &repoint,
+            &policy_rejected(),
+            &repoint_back,
+            &untag_ours,
+            &tag_theirs_back,
+        ];
+        let failed = run_with(&rules, &request(RequestKind::Create, adopting))
+            .await
+            .expect_err("the adoption fails");
+        assert_all_called(&rules);
+        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
+        assert!(failed.reason.contains("was put back"), "{}", failed.reason);
     }
 
     #[tokio::test]
@@ -541,12 +573,7 @@ pub(crate) mod tests {
             ))
         });
         let rules = [&no_destination(), &put];
-        let failed = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-        .expect_err("fails");
+        let failed = create_with(&rules).await.expect_err("fails");
         assert_eq!(put.num_calls(), 1);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
         assert!(failed.reason.contains("PutDestination for destination central failed: InvalidParameterException: Role ARN is malformed"), "{}", failed.reason);

@@ -34,8 +34,11 @@ pub enum Found {
     },
     /// This resource created it moments ago and did not get to tag it.
     Unfinished(Destination),
-    /// Someone else's: never changed or deleted.
-    Foreign(Destination),
+    /// Someone else's: never changed or deleted (unless the request asks to adopt it).
+    Foreign {
+        destination: Destination,
+        tags: Tags,
+    },
 }
 
 /// Looks at the destination `name` (DescribeDestinations, then ListTagsForResource when it
@@ -77,7 +80,7 @@ pub fn classify(
     } else if is_unfinished_creation(&destination, &tags, target_arn, role_arn, now_ms) {
         Found::Unfinished(destination)
     } else {
-        Found::Foreign(destination)
+        Found::Foreign { destination, tags }
     }
 }
 
@@ -138,7 +141,7 @@ mod tests {
     }
 
     fn is_foreign(found: &Found) -> bool {
-        matches!(found, Found::Foreign(_))
+        matches!(found, Found::Foreign { .. })
     }
 
     #[test]

@@ -33,11 +33,12 @@ pub async fn update(
     if name != current_id {
         // Replacement: CloudFormation deletes the old destination after a SUCCESS. A FAILED
         // Update keeps the old id, so no rollback removes what this one left behind.
-        return match create_destination(logs, &name, &desired, owner).await {
-            Ok(destination) => Ok(Done {
+        // Adoption is for Create only.
+        return match create_destination(logs, &name, &desired, owner, false).await {
+            Ok(created) => Ok(Done {
                 physical_resource_id: name,
-                destination: Some(destination),
-                warning: None,
+                destination: Some(created.destination),
+                warning: created.note,
             }),
             Err(failure) if failure.left_behind => Err(fail(format!(
                 "{}; delete destination {name} if it is not needed",
@@ -56,7 +57,7 @@ pub async fn update(
         .await
         .map_err(|e| fail(e.to_string()))?;
     let destination = match found {
-        Found::Foreign(_) => return Err(fail(no_longer_managed(&name))),
+        Found::Foreign { .. } => return Err(fail(no_longer_managed(&name))),
         Found::Absent => {
             // Deleted out of band: created again, with the ownership tag.
             tracing::warn!(
