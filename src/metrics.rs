@@ -215,8 +215,9 @@ impl Request {
         COUNTERS.scope(Arc::clone(&self.counters), work)
     }
 
+    /// Milliseconds since the request arrived, to the microsecond.
     pub fn duration_ms(&self) -> f64 {
-        self.started.elapsed().as_secs_f64() * 1000.0
+        (self.started.elapsed().as_secs_f64() * 1e6).round() / 1000.0
     }
 
     pub fn aws_calls(&self) -> u32 {
@@ -301,7 +302,7 @@ pub fn document(namespace: &str, timestamp_ms: u64, figures: &Figures) -> Value 
         let values = [
             json!(u8::from(r.succeeded)),
             json!(u8::from(!r.succeeded)),
-            json!((r.duration_ms * 1000.0).round() / 1000.0),
+            json!(r.duration_ms),
             json!(r.aws_calls),
             json!(r.retries),
             json!(r.reply_attempts),
@@ -358,7 +359,7 @@ mod tests {
             request_type: "Create".into(),
             source: Source::Sns,
             succeeded,
-            duration_ms: 12.345_678,
+            duration_ms: 12.346,
             aws_calls: 4,
             retries: 1,
             reply_attempts: 2,
