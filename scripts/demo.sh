@@ -53,6 +53,7 @@ for line in open(sys.argv[1]):
 ' "$log.json")"
 rm -f "$log.json"
 
-# The demo prints its answers on stderr; the test runner's own lines (stdout) are dropped.
+# The demo prints its answers on stderr: they become this script's stdout, and the test
+# runner's own lines (its stdout) are dropped.
 DEMO_EVENTS="$(printf '%s\n' "${events[@]+"${events[@]}"}")" \
-    "$demo" --exact demo_create_update_delete_from_the_sample_events --nocapture >/dev/null
+    "$demo" --exact demo_create_update_delete_from_the_sample_events --nocapture 2>&1 >/dev/null
