@@ -1,7 +1,8 @@
 //! Issue 9, the stuck-stack runbook: `scripts/answer-dead-letters` against moto's SQS (and
 //! CloudFormation, for the queue URL from the provider stack's output) and the rig's
 //! ResponseURL receiver. A dry run changes nothing; `--send` answers FAILED the requests whose
-//! ResponseURL is still valid, skips expired ones, and deletes what it answered.
+//! ResponseURL is still valid (or whose expiry it cannot read), skips expired ones, and deletes
+//! what it answered.
 
 mod support;
 
@@ -136,13 +137,20 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
         props.clone(),
     );
     let previous = create_request(&base, "Second", props.clone());
-    let update = update_request(&previous, &sigv2(&base, in_an_hour), "central-logs", props);
+    let update = update_request(
+        &previous,
+        &sigv2(&base, in_an_hour),
+        "central-logs",
+        props.clone(),
+    );
     // Expired: signed in 2020 for an hour.
     let delete = delete_request(
         &previous,
         &sigv4(&base, "20200101T000000Z", 3600),
         "central",
     );
+    // No expiry in the URL: tried (S3 would refuse an expired one).
+    let unsigned = create_request(&base, "Third", props.clone());
     let eventbridge =
         json!({"detail-type": "LogsDestination", "detail": {"RequestType": "Create"}});
     let messages: Vec<Value> = [
@@ -150,6 +158,7 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
         (sns_event(&update).to_string(), "ReplyNotDelivered"),
         (delete.to_string(), "ReplyNotDelivered"),
         (eventbridge.to_string(), "RequestFailed"),
+        (unsigned.to_string(), "ReplyNotDelivered"),
     ]
     .into_iter()
     .map(|(body, error)| json!({"body": body, "error": error}))
@@ -159,14 +168,15 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
     let queue = succeeded(python(&["-c", ARRANGE, &moto], Some(&spec)), "arrange")
         .trim()
         .to_owned();
-    assert_eq!(messages_in(&moto, &queue), (4, 0));
+    assert_eq!(messages_in(&moto, &queue), (5, 0));
 
     // A dry run, finding the queue through the provider stack's output: it reports and
     // changes nothing.
     let dry = answer_dead_letters(&["--stack", &stack, "--endpoint-url", &moto]);
     println!("{dry}");
-    assert!(dry.contains("4 message(s)"), "{dry}");
-    assert_eq!(dry.matches("would reply FAILED").count(), 2, "{dry}");
+    assert!(dry.contains("5 message(s)"), "{dry}");
+    assert_eq!(dry.matches("would reply FAILED").count(), 3, "{dry}");
+    assert_eq!(dry.matches("validity unknown").count(), 1, "{dry}");
     assert!(dry.contains(&format!(
         "PhysicalResourceId cfn-logs-destination:create-failed:{}",
         create["RequestId"].as_str().expect("id")
@@ -180,7 +190,7 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
     assert!(receiver.puts().is_empty(), "a dry run sent a reply");
     assert_eq!(
         messages_in(&moto, &queue),
-        (4, 0),
+        (5, 0),
         "a dry run changed the queue"
     );
 
@@ -188,10 +198,10 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
     // expired request and the EventBridge event stay, visible.
     let sent = answer_dead_letters(&[&queue, "--send", "--endpoint-url", &moto]);
     println!("{sent}");
-    assert_eq!(sent.matches("replied FAILED").count(), 2, "{sent}");
-    assert_eq!(sent.matches(": deleted").count(), 2, "{sent}");
+    assert_eq!(sent.matches("replied FAILED").count(), 3, "{sent}");
+    assert_eq!(sent.matches(": deleted").count(), 3, "{sent}");
     let puts = receiver.puts();
-    assert_eq!(puts.len(), 2, "{sent}");
+    assert_eq!(puts.len(), 3, "{sent}");
     // Matched by RequestId: SQS does not promise an order.
     let put_for = |request: &Value| {
         puts.iter()
@@ -208,6 +218,14 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
             ),
         ),
         (put_for(&update), &update, "central-logs".to_owned()),
+        (
+            put_for(&unsigned),
+            &unsigned,
+            format!(
+                "cfn-logs-destination:create-failed:{}",
+                unsigned["RequestId"].as_str().expect("id")
+            ),
+        ),
     ] {
         let reply = put.json();
         assert_eq!(reply["Status"], "FAILED", "{reply}");
@@ -234,7 +252,7 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
     // Run again: nothing valid is left, nothing more is sent.
     let again = answer_dead_letters(&[&queue, "--send", "--endpoint-url", &moto]);
     assert!(again.contains("0 request(s) answered"), "{again}");
-    assert_eq!(receiver.puts().len(), 2);
+    assert_eq!(receiver.puts().len(), 3);
 
     // --delete-expired clears the expired request (nothing waits for it any more); the
     // EventBridge event is not the script's to judge and stays.
@@ -246,6 +264,6 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
         &moto,
     ]);
     assert_eq!(cleared.matches(": deleted").count(), 1, "{cleared}");
-    assert_eq!(receiver.puts().len(), 2);
+    assert_eq!(receiver.puts().len(), 3);
     assert_eq!(messages_in(&moto, &queue), (1, 0), "{cleared}");
 }
