@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The performance benchmark (issue 5; see docs/performance.md):
 #
-#   scripts/bench.sh [--runs N] [--warmup N] [--check] [--cert-dir DIR] [--arm64]
+#   scripts/bench.sh [--runs N] [--warmup N] [--check] [--cert-dir DIR] [--arm64] [--moto]
 #
 # Builds the release binary, starts moto (from .venv, installed by setup-venv.sh), makes a
 # throw-away CA and server certificate for an HTTPS ResponseURL on loopback, and runs
@@ -12,6 +12,8 @@
 #   --check     exit 1 when a budget of issue 5 is exceeded
 #   --cert-dir DIR  also hand the function SSL_CERT_DIR=DIR (e.g. the system certificate
 #               directory, which a host without SSL_CERT_FILE loads as well)
+#   --moto      AWS calls answered as moto answers them, instead of the rig's strict-AWS mode
+#               (the default; the same as CFN_TEST_AWS=moto)
 #   --arm64     also build with `cargo lambda build --release --arm64` and report its size
 #               (needs cargo-lambda and zig, on PATH or in .venv-tools)
 #
@@ -26,6 +28,7 @@ arm64=0
 while (($#)); do
     case "$1" in
         --arm64) arm64=1 ;;
+        --moto) export CFN_TEST_AWS=moto ;;
         *) pass+=("$1") ;;
     esac
     shift

@@ -23,6 +23,8 @@ pub struct Destination {
     pub target_arn: String,
     pub role_arn: String,
     pub access_policy: Option<String>,
+    /// `creationTime`, in milliseconds since the Unix epoch, when AWS reports it.
+    pub creation_time_ms: Option<i64>,
 }
 
 impl Destination {
@@ -33,6 +35,7 @@ impl Destination {
             target_arn: d.target_arn().unwrap_or_default().to_owned(),
             role_arn: d.role_arn().unwrap_or_default().to_owned(),
             access_policy: d.access_policy().map(str::to_owned),
+            creation_time_ms: d.creation_time(),
         }
     }
 }
@@ -152,10 +155,11 @@ pub struct Destinations {
     client: Client,
     /// The call in progress, so that a timed-out request can say what it was waiting for.
     step: Arc<Mutex<String>>,
-    /// A destination this request's PutDestination may have created or changed: the call
-    /// succeeded, or an attempt got no answer. An interrupted Create must name it in its reply,
-    /// so that the rollback Delete removes it (if it carries the ownership tag).
-    put_sent: Arc<Mutex<Option<String>>>,
+    /// A destination this request holds as its own: its PutDestination may have created it
+    /// (the call succeeded, or an attempt got no answer), or it took over its own earlier
+    /// creation. An interrupted Create must name it in its reply, so that the rollback Delete
+    /// removes it (if it is this resource's).
+    held: Arc<Mutex<Option<String>>>,
 }
 
 impl Destinations {
@@ -163,23 +167,25 @@ impl Destinations {
         Destinations {
             client,
             step: Arc::default(),
-            put_sent: Arc::default(),
+            held: Arc::default(),
         }
     }
 
     /// Forgets what earlier requests did; called as each request starts.
     pub fn start_request(&self) {
         self.set_step(String::new());
-        *self.put_sent.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
-    /// The destination a PutDestination of this request succeeded for or got no answer about
-    /// (it may exist because of this request), since [`Self::start_request`].
-    pub fn put_sent(&self) -> Option<String> {
-        self.put_sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+    /// The destination this request holds as its own (see the field), since
+    /// [`Self::start_request`].
+    pub fn held(&self) -> Option<String> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Records that this request took over `name` as its own creation.
+    pub fn hold(&self, name: &str) {
+        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
     }
 
     /// The call in progress (or last made), with the error it is retrying after, if any.
@@ -198,10 +204,12 @@ impl Destinations {
 
     /// Makes one call, retrying what is worth retrying: transient failures a bounded number of
     /// times, the role propagation failure for about two minutes. The watchdog bounds it all.
+    /// `may_create`: the call may create `name`, which this request then holds.
     async fn call<T, E, R, F, Fut>(
         &self,
         operation: &'static str,
         name: &str,
+        may_create: bool,
         attempt: F,
     ) -> Result<T, AwsError>
     where
@@ -218,10 +226,8 @@ impl Destinations {
         self.set_step(format!("{operation} for destination {name}"));
         loop {
             let outcome = attempt().await.map_err(|e| aws_error(operation, name, e));
-            if operation == "PutDestination"
-                && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true)
-            {
-                *self.put_sent.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
+            if may_create && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true) {
+                self.hold(name);
             }
             let error = match outcome {
                 Ok(value) => return Ok(value),
@@ -240,6 +246,7 @@ impl Destinations {
                 return Err(error);
             }
             tracing::warn!(operation, destination = name, attempts, %error, "retrying");
+            crate::metrics::retrying();
             self.set_step(format!(
                 "{operation} for destination {name} (attempt {}, after: {error})",
                 attempts + 1
@@ -259,7 +266,7 @@ impl Destinations {
         let mut token: Option<String> = None;
         for _ in 0..MAX_DESCRIBE_PAGES {
             let page = self
-                .call("DescribeDestinations", name, || {
+                .call("DescribeDestinations", name, false, || {
                     self.client
                         .describe_destinations()
                         .destination_name_prefix(name)
@@ -285,23 +292,44 @@ impl Destinations {
         Ok(None)
     }
 
-    /// Creates or updates a destination; `tags` only take effect when it is created.
+    /// Creates a destination, or updates one this request created. It never carries tags:
+    /// AWS answers PutDestination with tags by failing its test message (see the README's
+    /// Fidelity section), so tags are set with TagResource once the destination exists.
     pub async fn put(
         &self,
         name: &str,
         target_arn: &str,
         role_arn: &str,
-        tags: &BTreeMap<String, String>,
     ) -> Result<Destination, AwsError> {
-        let tags = (!tags.is_empty()).then(|| to_hash_map(tags));
+        self.put_destination(name, target_arn, role_arn, true).await
+    }
+
+    /// PutDestination on a destination that exists: a request interrupted after it must not
+    /// name it for deletion (it may be one the stack adopted).
+    pub async fn repoint(
+        &self,
+        name: &str,
+        target_arn: &str,
+        role_arn: &str,
+    ) -> Result<Destination, AwsError> {
+        self.put_destination(name, target_arn, role_arn, false)
+            .await
+    }
+
+    async fn put_destination(
+        &self,
+        name: &str,
+        target_arn: &str,
+        role_arn: &str,
+        may_create: bool,
+    ) -> Result<Destination, AwsError> {
         let output = self
-            .call("PutDestination", name, || {
+            .call("PutDestination", name, may_create, || {
                 self.client
                     .put_destination()
                     .destination_name(name)
                     .target_arn(target_arn)
                     .role_arn(role_arn)
-                    .set_tags(tags.clone())
                     .send()
             })
             .await?;
@@ -320,7 +348,7 @@ impl Destinations {
         policy: &str,
         force_update: bool,
     ) -> Result<(), AwsError> {
-        self.call("PutDestinationPolicy", name, || {
+        self.call("PutDestinationPolicy", name, false, || {
             self.client
                 .put_destination_policy()
                 .destination_name(name)
@@ -335,7 +363,7 @@ impl Destinations {
     /// Deletes a destination; `Ok(false)` when it was already gone.
     pub async fn delete(&self, name: &str) -> Result<bool, AwsError> {
         let deleted = self
-            .call("DeleteDestination", name, || {
+            .call("DeleteDestination", name, false, || {
                 self.client
                     .delete_destination()
                     .destination_name(name)
@@ -356,7 +384,7 @@ impl Destinations {
         arn: &str,
     ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
         let listed = self
-            .call("ListTagsForResource", name, || {
+            .call("ListTagsForResource", name, false, || {
                 self.client
                     .list_tags_for_resource()
                     .resource_arn(arn)
@@ -382,7 +410,7 @@ impl Destinations {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), AwsError> {
         let tags = to_hash_map(tags);
-        self.call("TagResource", name, || {
+        self.call("TagResource", name, false, || {
             self.client
                 .tag_resource()
                 .resource_arn(arn)
@@ -394,7 +422,7 @@ impl Destinations {
     }
 
     pub async fn untag(&self, name: &str, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.call("UntagResource", name, || {
+        self.call("UntagResource", name, false, || {
             self.client
                 .untag_resource()
                 .resource_arn(arn)
@@ -488,7 +516,6 @@ pub(crate) mod tests {
             NAME,
             "arn:aws:kinesis:us-east-1:1:stream/s",
             "arn:aws:iam::1:role/r",
-            &BTreeMap::new(),
         )
         .await
     }
@@ -524,16 +551,16 @@ pub(crate) mod tests {
         let rule = mock!(Client::put_destination).then_output(created);
         let logs = Destinations::new(client(&rule));
         logs.start_request();
-        assert_eq!(logs.put_sent(), None);
+        assert_eq!(logs.held(), None);
         put(&logs).await.expect("created");
-        assert_eq!(logs.put_sent().as_deref(), Some(NAME));
+        assert_eq!(logs.held().as_deref(), Some(NAME));
         // The handler's clone is the work's: they share what was done.
-        assert_eq!(logs.clone().put_sent().as_deref(), Some(NAME));
+        assert_eq!(logs.clone().held().as_deref(), Some(NAME));
         assert!(logs
             .current_step()
             .starts_with("PutDestination for destination central"));
         logs.start_request();
-        assert_eq!(logs.put_sent(), None);
+        assert_eq!(logs.held(), None);
         assert_eq!(logs.current_step(), "the request");
     }
 
@@ -544,6 +571,6 @@ pub(crate) mod tests {
         let logs = Destinations::new(client(&rule));
         logs.start_request();
         put(&logs).await.expect_err("refused");
-        assert_eq!(logs.put_sent(), None);
+        assert_eq!(logs.held(), None);
     }
 }

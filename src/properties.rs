@@ -23,13 +23,14 @@ const MAX_ARN_CHARS: usize = 1024;
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 6] = [
+const KNOWN_PROPERTIES: [&str; 7] = [
     "DestinationName",
     "TargetArn",
     "RoleArn",
     "DestinationPolicy",
     "ForceUpdate",
     "Tags",
+    "AdoptExisting",
 ];
 
 /// The desired state of one destination, as the template describes it.
@@ -41,6 +42,8 @@ pub struct DestinationProperties {
     pub role_arn: String,
     pub policy: Option<Policy>,
     pub force_update: bool,
+    /// Take over an existing destination without an ownership tag (Create only).
+    pub adopt_existing: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
 }
@@ -153,6 +156,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     }
     let policy = parse_policy(&mut check, map.get("DestinationPolicy"));
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
+    let adopt_existing = parse_bool(&mut check, "AdoptExisting", map.get("AdoptExisting"));
     let tags = parse_tags(&mut check, map.get("Tags"));
 
     match (target_arn, role_arn) {
@@ -163,6 +167,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 role_arn,
                 policy,
                 force_update,
+                adopt_existing,
                 tags,
             })
         }

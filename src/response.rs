@@ -179,6 +179,13 @@ impl std::fmt::Display for DeliveryError {
 
 impl std::error::Error for DeliveryError {}
 
+/// How a reply went: the outcome, and the attempts it took (the `ReplyAttempts` metric).
+#[derive(Debug)]
+pub struct Delivery {
+    pub attempts: u32,
+    pub outcome: Result<(), DeliveryError>,
+}
+
 /// Sends replies over the SDK's own HTTP stack (hyper + rustls, system trust store, which
 /// honours `SSL_CERT_FILE` and `SSL_CERT_DIR`), so the function carries one TLS implementation.
 ///
@@ -249,11 +256,18 @@ impl ReplySender {
 
     /// PUTs `body` to `url`, retrying network errors, 5xx and 429 with backoff, never past
     /// `deadline`.
-    pub async fn send(
+    pub async fn send(&self, url: &str, body: Vec<u8>, deadline: Instant) -> Delivery {
+        let mut attempts = 0;
+        let outcome = self.try_send(url, body, deadline, &mut attempts).await;
+        Delivery { attempts, outcome }
+    }
+
+    async fn try_send(
         &self,
         url: &str,
         body: Vec<u8>,
         deadline: Instant,
+        attempts: &mut u32,
     ) -> Result<(), DeliveryError> {
         let connector = self.connector_for(url);
         let mut backoff = FIRST_BACKOFF;
@@ -264,6 +278,7 @@ impl ReplySender {
                 break;
             }
             let request = put_request(url, &body)?;
+            *attempts = attempt;
             let outcome =
                 tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), connector.call(request)).await;
             let retryable = match outcome {

@@ -67,7 +67,8 @@ fn every_sample_event_is_understood() {
 async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("sns");
 
     let request = create_request(&receiver.url(), "Destination", properties(&name));
@@ -81,9 +82,10 @@ async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn eventbridge_provisions_adopts_and_removes_a_named_destination() {
+async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     let runtime = RuntimeApi::start();
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("eventbridge");
 
     let created = response(
@@ -134,7 +136,8 @@ async fn eventbridge_provisions_adopts_and_removes_a_named_destination() {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_letters() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let unnamed = error(
         &runtime
@@ -175,7 +178,8 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
 #[tokio::test(flavor = "multi_thread")]
 async fn the_provider_framework_gets_its_result_from_the_invocation() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("provider");
 
     let mut request = create_request("unused", "Destination", properties(&name));
@@ -204,7 +208,8 @@ async fn the_provider_framework_gets_its_result_from_the_invocation() {
 async fn anything_else_ends_in_error_and_the_process_keeps_serving() {
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
 
     let failure = error(&runtime.invoke(json!({"hello": "world"}), DEADLINE).await);
     assert!(
@@ -221,4 +226,155 @@ async fn anything_else_ends_in_error_and_the_process_keeps_serving() {
         receiver.wait_for_puts(1, DEADLINE).await[0].json()["Status"],
         "SUCCESS"
     );
+}
+
+/// A destination made by hand (the console, another tool): a policy and a tag of its own.
+async fn hand_made(logs: &aws_sdk_cloudwatchlogs::Client, name: &str) -> (String, Value) {
+    let arn = logs
+        .put_destination()
+        .destination_name(name)
+        .target_arn("arn:aws:kinesis:us-east-1:123456789012:stream/hand-made")
+        .role_arn("arn:aws:iam::123456789012:role/hand-made")
+        .send()
+        .await
+        .expect("PutDestination")
+        .destination()
+        .and_then(|d| d.arn())
+        .expect("arn")
+        .to_owned();
+    logs.put_destination_policy()
+        .destination_name(name)
+        .access_policy(r#"{"Version":"2012-10-17","Statement":[]}"#)
+        .send()
+        .await
+        .expect("PutDestinationPolicy");
+    logs.tag_resource()
+        .resource_arn(&arn)
+        .tags("team", "someone-else")
+        .send()
+        .await
+        .expect("TagResource");
+    let state = state_of(logs, name).await;
+    (arn, state)
+}
+
+/// What a test compares before and after: target, role, policy and tags.
+async fn state_of(logs: &aws_sdk_cloudwatchlogs::Client, name: &str) -> Value {
+    let found = destinations_named(logs, name)
+        .await
+        .into_iter()
+        .find(|d| d.destination_name() == Some(name));
+    let Some(found) = found else {
+        return Value::Null;
+    };
+    let tags = logs
+        .list_tags_for_resource()
+        .resource_arn(found.arn().unwrap_or_default())
+        .send()
+        .await
+        .expect("ListTagsForResource")
+        .tags()
+        .cloned()
+        .unwrap_or_default();
+    json!({
+        "target": found.target_arn(),
+        "role": found.role_arn(),
+        "policy": found.access_policy(),
+        "tags": tags,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
+    let runtime = RuntimeApi::start();
+    let prefix = format!("{}-", unique_name("provisioned"));
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
+        .env("PROVISIONING_NAME_PREFIX", &prefix)
+        .spawn();
+    let logs = logs_client(&moto_endpoint());
+    let requests = |name: &str| {
+        [
+            eventbridge("Create", properties(name)),
+            eventbridge("Update", properties(name)),
+            eventbridge("Delete", json!({"DestinationName": name})),
+        ]
+    };
+
+    // Outside the prefix: refused, whatever the destination is.
+    let outside = unique_name("outside");
+    let (_, before) = hand_made(&logs, &outside).await;
+    for request in requests(&outside) {
+        let refused = error(&runtime.invoke(request, DEADLINE).await);
+        assert!(
+            refused.contains("Refused") && refused.contains("PROVISIONING_NAME_PREFIX"),
+            "{refused}"
+        );
+    }
+    assert_eq!(state_of(&logs, &outside).await, before);
+
+    // Under the prefix but not created by provisioning: refused, unchanged.
+    let existing = format!("{prefix}hand-made");
+    let (arn, before) = hand_made(&logs, &existing).await;
+    for request in requests(&existing) {
+        let refused = error(&runtime.invoke(request, DEADLINE).await);
+        assert!(
+            refused.contains("provisioning did not create it") && refused.contains("AdoptExisting"),
+            "{refused}"
+        );
+    }
+    assert_eq!(state_of(&logs, &existing).await, before);
+
+    // Adopted on request: from then on provisioning's.
+    let mut adopt = properties(&existing);
+    adopt["AdoptExisting"] = json!("true");
+    let adopted = response(&runtime.invoke(eventbridge("Create", adopt), DEADLINE).await);
+    assert_eq!(adopted["Action"], "adopted", "{adopted}");
+    let after = state_of(&logs, &existing).await;
+    assert_eq!(after["target"], TARGET);
+    assert_eq!(
+        after["tags"],
+        json!({"team": "platform", "cfn-logs-destination:owner": "eventbridge-provisioning"})
+    );
+    let gone = response(
+        &runtime
+            .invoke(
+                eventbridge("Delete", json!({"DestinationName": existing})),
+                DEADLINE,
+            )
+            .await,
+    );
+    assert_eq!(gone["Action"], "deleted", "{gone}");
+    assert_eq!(state_of(&logs, &existing).await, Value::Null, "{arn}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eventbridge_never_touches_a_stacks_destination_even_when_asked_to_adopt() {
+    let runtime = RuntimeApi::start();
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
+    let logs = logs_client(&moto_endpoint());
+    let name = unique_name("stack-owned");
+    let (arn, _) = hand_made(&logs, &name).await;
+    logs.tag_resource()
+        .resource_arn(&arn)
+        .tags("cfn-logs-destination:owner", "some-stack/uuid/Destination")
+        .send()
+        .await
+        .expect("TagResource");
+    let before = state_of(&logs, &name).await;
+    let mut adopt = properties(&name);
+    adopt["AdoptExisting"] = json!(true);
+    for request in [
+        eventbridge("Create", adopt.clone()),
+        eventbridge("Update", adopt),
+        eventbridge(
+            "Delete",
+            json!({"DestinationName": name, "AdoptExisting": true}),
+        ),
+    ] {
+        let refused = error(&runtime.invoke(request, DEADLINE).await);
+        assert!(refused.contains("some-stack/uuid/Destination"), "{refused}");
+    }
+    assert_eq!(state_of(&logs, &name).await, before);
 }

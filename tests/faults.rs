@@ -74,7 +74,7 @@ async fn rig_with(
     receiver: Behaviour,
     configure: impl FnOnce(FunctionBuilder) -> FunctionBuilder,
 ) -> Rig {
-    let proxy = FaultProxy::start(&moto_endpoint());
+    let proxy = FaultProxy::to_moto();
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(receiver);
     let function = configure(Function::builder(&runtime.address(), &proxy.endpoint())).spawn();
@@ -556,7 +556,8 @@ async fn a_create_killed_after_put_destination_succeeds_when_lambda_retries_it()
     let name = unique_name("fault-killed");
     rig.proxy.hang("PutDestinationPolicy");
     let create = create_request(&rig.receiver.url(), "Destination", with_policy(&name));
-    rig.runtime.queue(create.clone(), &deadline_in(DEADLINE));
+    rig.runtime
+        .queue(create.clone(), &deadline_header(DEADLINE));
     assert!(
         rig.proxy
             .wait_for_count("PutDestinationPolicy", 1, Duration::from_secs(10))
@@ -587,14 +588,6 @@ async fn a_create_killed_after_put_destination_succeeds_when_lambda_retries_it()
         found[0].access_policy().is_some(),
         "the retry did not set the policy"
     );
-}
-
-fn deadline_in(d: Duration) -> String {
-    (SystemTime::now() + d)
-        .duration_since(UNIX_EPOCH)
-        .expect("clock")
-        .as_millis()
-        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,49 +10,6 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use support::*;
 
-/// Operations that change something in CloudWatch Logs.
-const WRITES: [&str; 5] = [
-    "PutDestination",
-    "PutDestinationPolicy",
-    "DeleteDestination",
-    "TagResource",
-    "UntagResource",
-];
-
-fn writes(calls: &[String]) -> Vec<&String> {
-    calls
-        .iter()
-        .filter(|op| WRITES.contains(&op.as_str()))
-        .collect()
-}
-
-/// A destination made by someone else (the console, another tool), with a policy and tags.
-async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<String, String>) {
-    let created = stack
-        .logs
-        .put_destination()
-        .destination_name(name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .tags("team", "someone-else")
-        .send()
-        .await
-        .expect("PutDestination");
-    stack
-        .logs
-        .put_destination_policy()
-        .destination_name(name)
-        .access_policy(policy_for("777788889999").to_string())
-        .send()
-        .await
-        .expect("PutDestinationPolicy");
-    let arn = created.destination().and_then(|d| d.arn()).expect("arn");
-    let before = existing(&stack.logs, name).await;
-    let before_tags = tags(&stack.logs, arn).await;
-    assert_eq!(before_tags.len(), 1, "{before_tags:?}");
-    (before, before_tags)
-}
-
 fn full_props(name: &str) -> Value {
     json!({
         "DestinationName": name,
@@ -208,9 +165,7 @@ async fn a_destination_this_stack_did_not_create_is_never_touched() {
         "{}",
         answer.reply
     );
-    assert_eq!(writes(&answer.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &name).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &answer, &name, &before, &before_tags).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -310,33 +265,70 @@ async fn update_in_place_changes_target_role_policy_and_tags() {
 async fn each_request_takes_only_a_few_aws_calls() {
     let stack = Stack::start();
     let name = unique_name("calls");
+    // A Create with a policy and tags: the ownership tag needs a call of its own, since AWS
+    // refuses tags in PutDestination.
     let (create, answer) = stack.create("Destination", full_props(&name)).await;
-    assert!(answer.calls.len() <= 3, "Create: {:?}", answer.calls);
+    assert_eq!(
+        answer.calls,
+        [
+            "DescribeDestinations",
+            "PutDestination",
+            "TagResource",
+            "PutDestinationPolicy"
+        ],
+        "Create"
+    );
 
-    // Target, role and policy change; tags do not.
-    let mut changed = full_props(&name);
-    changed["TargetArn"] = json!(OTHER_TARGET);
-    changed["DestinationPolicy"] = policy_for("444455556666");
-    let update = update_request(&create, &stack.url(), &name, changed.clone());
+    // Target and role change, policy and tags do not: ownership is checked before the write.
+    let mut moved = full_props(&name);
+    moved["TargetArn"] = json!(OTHER_TARGET);
+    let update = update_request(&create, &stack.url(), &name, moved.clone());
     let answer = stack.succeed(&update).await;
-    assert!(answer.calls.len() <= 2, "Update: {:?}", answer.calls);
+    assert_eq!(
+        answer.calls,
+        [
+            "DescribeDestinations",
+            "ListTagsForResource",
+            "PutDestination"
+        ],
+        "Update in place"
+    );
+
+    // Only the policy changes.
+    let mut changed = moved.clone();
+    changed["DestinationPolicy"] = policy_for("444455556666");
+    let policy_update = update_request(&update, &stack.url(), &name, changed.clone());
+    let answer = stack.succeed(&policy_update).await;
+    assert_eq!(
+        answer.calls,
+        [
+            "DescribeDestinations",
+            "ListTagsForResource",
+            "PutDestinationPolicy"
+        ],
+        "Update of the policy"
+    );
     assert_eq!(
         existing(&stack.logs, &name).await.policy,
         Some(policy_for("444455556666"))
     );
 
     // Nothing changes at all (a stack update that touched another resource).
-    let same = update_request(&update, &stack.url(), &name, changed);
+    let same = update_request(&policy_update, &stack.url(), &name, changed);
     let answer = stack.succeed(&same).await;
-    assert!(
-        answer.calls.len() <= 2,
-        "unchanged Update: {:?}",
-        answer.calls
+    assert_eq!(
+        answer.calls,
+        ["DescribeDestinations", "ListTagsForResource"],
+        "unchanged Update"
     );
 
     let delete = delete_request(&same, &stack.url(), &name);
     let answer = stack.succeed(&delete).await;
-    assert!(answer.calls.len() <= 2, "Delete: {:?}", answer.calls);
+    assert_eq!(
+        answer.calls,
+        ["ListTagsForResource", "DeleteDestination"],
+        "Delete"
+    );
     assert_eq!(answer.reason(), "", "{}", answer.reply);
     assert_eq!(stored(&stack.logs, &name).await, None);
 }
@@ -412,9 +404,7 @@ async fn a_rename_onto_a_foreign_destination_fails_with_the_old_id() {
         "{}",
         failed.reason()
     );
-    assert_eq!(writes(&failed.calls), Vec::<&String>::new());
-    assert_eq!(existing(&stack.logs, &taken).await, before);
-    assert_eq!(tags(&stack.logs, &before.arn).await, before_tags);
+    assert_untouched(&stack, &failed, &taken, &before, &before_tags).await;
     assert!(stored(&stack.logs, &old_name).await.is_some());
 }
 
@@ -426,25 +416,8 @@ async fn a_destination_deleted_out_of_band_is_recreated_by_the_next_update() {
     let arn = existing(&stack.logs, &name).await.arn;
     let owner = tags(&stack.logs, &arn).await[OWNER_TAG].clone();
 
-    // Someone deletes it in the console. AWS drops its tags with it; moto keeps them, so
-    // remove them too, or the ownership check below would pass whatever the function does.
-    stack
-        .logs
-        .delete_destination()
-        .destination_name(&name)
-        .send()
-        .await
-        .expect("DeleteDestination");
-    let leftover: Vec<String> = tags(&stack.logs, &arn).await.into_keys().collect();
-    stack
-        .logs
-        .untag_resource()
-        .resource_arn(&arn)
-        .set_tag_keys(Some(leftover))
-        .send()
-        .await
-        .expect("UntagResource");
-    assert!(tags(&stack.logs, &arn).await.is_empty());
+    // Someone deletes it in the console.
+    delete_out_of_band(&stack.logs, &name, &arn).await;
 
     let mut changed = full_props(&name);
     changed["TargetArn"] = json!(OTHER_TARGET);
@@ -466,6 +439,33 @@ async fn a_destination_deleted_out_of_band_is_recreated_by_the_next_update() {
     let delete = delete_request(&update, &stack.url(), &name);
     stack.succeed(&delete).await;
     assert_eq!(stored(&stack.logs, &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_never_takes_over_a_destination_recreated_by_someone_else() {
+    let stack = Stack::start();
+    let name = unique_name("taken");
+    let (create, _) = stack.create("Destination", full_props(&name)).await;
+    let arn = existing(&stack.logs, &name).await.arn;
+
+    // Ours is deleted out of band, and someone else creates one under the same name.
+    delete_out_of_band(&stack.logs, &name, &arn).await;
+    let (before, before_tags) = foreign_destination(&stack, &name).await;
+
+    let mut changed = full_props(&name);
+    changed["TargetArn"] = json!(TARGET);
+    changed["DestinationPolicy"] = policy_for("444455556666");
+    let update = update_request(&create, &stack.url(), &name, changed);
+    let failed = stack.fail(&update).await;
+    assert_eq!(failed.physical_id(), name, "a failed Update keeps its id");
+    assert!(
+        failed
+            .reason()
+            .contains("is no longer managed by this stack resource"),
+        "{}",
+        failed.reason()
+    );
+    assert_untouched(&stack, &failed, &name, &before, &before_tags).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -76,9 +76,12 @@ async fn a_huge_reason_is_shortened_to_fit_4096_bytes() {
     assert!(reason.contains(LOG_GROUP), "{reason}");
     assert!(answer.physical_id().contains(':'), "{}", answer.reply);
     assert_eq!(answer.calls, Vec::<String>::new());
-    // The whole Reason is in the function's log.
+    // The whole Reason is in the function's log (read from its pipe by another thread: wait).
     assert!(
-        stack.function.logs().contains("Tags[48].Value"),
+        stack
+            .function
+            .wait_for_log("Tags[48].Value", Duration::from_secs(5))
+            .await,
         "{}",
         stack.function.logs()
     );

@@ -15,7 +15,9 @@ async fn create_update_delete_through_the_runtime_api() {
     let moto = moto_endpoint();
     let runtime = RuntimeApi::start();
     let receiver = ResponseReceiver::start(Behaviour::Accept);
-    let function = Function::builder(&runtime.address(), &moto).spawn();
+    // The function's calls go through the rig's AWS mode (strict unless CFN_TEST_AWS=moto).
+    let aws = FaultProxy::to_moto();
+    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let logs = logs_client(&moto);
     let name = unique_name("round-trip");
 

@@ -126,7 +126,10 @@ fn valid_policy() -> BoxedStrategy<Value> {
 /// `ResourceProperties` as a template (or an attacker) might send them: each known property
 /// well formed, missing or any JSON, plus unknown properties now and then; sometimes not an
 /// object at all.
-pub fn resource_properties() -> impl Strategy<Value = Value> {
+///
+/// Boxed: the value trees of these tuples are large, and unboxed, a few of them nested in one
+/// payload overflow a test thread's stack in a debug build.
+pub fn resource_properties() -> BoxedStrategy<Value> {
     let fields = (
         slot(valid_name()),
         slot(Just(json!("arn:aws:kinesis:us-east-1:123456789012:stream/s")).boxed()),
@@ -134,11 +137,12 @@ pub fn resource_properties() -> impl Strategy<Value = Value> {
         slot(valid_policy()),
         slot(prop_oneof![Just(json!("true")), Just(json!(false))].boxed()),
         slot(valid_tags()),
+        slot(prop_oneof![Just(json!("true")), Just(json!("false"))].boxed()),
         slot(Just(json!("300")).boxed()),
         prop::collection::btree_map(key(), json(), 0..2),
     );
     let object = fields.prop_map(
-        |(name, target, role, policy, force, tags, timeout, unknown)| {
+        |(name, target, role, policy, force, tags, adopt, timeout, unknown)| {
             let mut map = Map::new();
             let known = [
                 ("DestinationName", name),
@@ -147,6 +151,7 @@ pub fn resource_properties() -> impl Strategy<Value = Value> {
                 ("DestinationPolicy", policy),
                 ("ForceUpdate", force),
                 ("Tags", tags),
+                ("AdoptExisting", adopt),
                 ("ServiceTimeout", timeout),
             ];
             for (key, value) in known {
@@ -162,5 +167,5 @@ pub fn resource_properties() -> impl Strategy<Value = Value> {
             Value::Object(map)
         },
     );
-    prop_oneof![9 => object, 1 => json()]
+    prop_oneof![9 => object, 1 => json()].boxed()
 }

@@ -146,6 +146,22 @@ impl Stack {
     }
 }
 
+/// Operations that change something in CloudWatch Logs.
+pub const WRITES: [&str; 5] = [
+    "PutDestination",
+    "PutDestinationPolicy",
+    "DeleteDestination",
+    "TagResource",
+    "UntagResource",
+];
+
+pub fn writes(calls: &[String]) -> Vec<&String> {
+    calls
+        .iter()
+        .filter(|op| WRITES.contains(&op.as_str()))
+        .collect()
+}
+
 /// Required properties plus `DestinationName`.
 pub fn props(name: &str) -> Value {
     json!({"DestinationName": name, "TargetArn": TARGET, "RoleArn": ROLE})
@@ -250,4 +266,63 @@ pub fn principals(policy: &Value) -> Vec<String> {
         collect(&statement["NotPrincipal"], &mut out);
     }
     out
+}
+
+/// A destination made by someone else (the console, another tool), with a policy and tags.
+pub async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<String, String>) {
+    let created = stack
+        .logs
+        .put_destination()
+        .destination_name(name)
+        .target_arn(OTHER_TARGET)
+        .role_arn(OTHER_ROLE)
+        .tags("team", "someone-else")
+        .send()
+        .await
+        .expect("PutDestination");
+    stack
+        .logs
+        .put_destination_policy()
+        .destination_name(name)
+        .access_policy(policy_for("777788889999").to_string())
+        .send()
+        .await
+        .expect("PutDestinationPolicy");
+    let arn = created.destination().and_then(|d| d.arn()).expect("arn");
+    let before = existing(&stack.logs, name).await;
+    let before_tags = tags(&stack.logs, arn).await;
+    assert_eq!(before_tags.len(), 1, "{before_tags:?}");
+    (before, before_tags)
+}
+
+/// Someone deletes `name` outside the stack. AWS drops a deleted destination's tags with it;
+/// moto keeps them, so they are removed too (or an ownership check would pass whatever the
+/// function does).
+pub async fn delete_out_of_band(logs: &Client, name: &str, arn: &str) {
+    logs.delete_destination()
+        .destination_name(name)
+        .send()
+        .await
+        .expect("DeleteDestination");
+    let leftover: Vec<String> = tags(logs, arn).await.into_keys().collect();
+    logs.untag_resource()
+        .resource_arn(arn)
+        .set_tag_keys(Some(leftover))
+        .send()
+        .await
+        .expect("UntagResource");
+    assert!(tags(logs, arn).await.is_empty());
+}
+
+/// The request wrote nothing, and the destination is as it was.
+pub async fn assert_untouched(
+    stack: &Stack,
+    answer: &Answer,
+    name: &str,
+    before: &Stored,
+    before_tags: &HashMap<String, String>,
+) {
+    assert_eq!(writes(&answer.calls), Vec::<&String>::new());
+    assert_eq!(&existing(&stack.logs, name).await, before);
+    assert_eq!(&tags(&stack.logs, &before.arn).await, before_tags);
 }

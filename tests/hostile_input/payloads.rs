@@ -41,7 +41,7 @@ pub(crate) struct Case {
 /// A CloudFormation request with each field kept, dropped or replaced by any JSON, and a
 /// ResponseURL that is the receiver's (`Some`) or not usable (`None`: missing, not a string,
 /// not a URL).
-fn cfn_shaped() -> impl Strategy<Value = (Value, bool)> {
+fn cfn_shaped() -> BoxedStrategy<(Value, bool)> {
     // An edited field is removed (None), or becomes null, any text, or any JSON.
     let field = || {
         prop_oneof![
@@ -107,6 +107,7 @@ fn cfn_shaped() -> impl Strategy<Value = (Value, bool)> {
             }
             (request, usable)
         })
+        .boxed()
 }
 
 /// Any of the shapes the function may be invoked with, broken or not.

@@ -4,7 +4,10 @@
 //!   [`logs_client`] to assert on its state.
 //! - [`RuntimeApi`]: a Lambda Runtime API that hands the function its events.
 //! - [`ResponseReceiver`]: stands in for CloudFormation's pre-signed S3 URL.
-//! - [`FaultProxy`] / [`BlackHole`]: failures moto never produces.
+//! - [`FaultProxy`] / [`BlackHole`]: failures moto never produces; in
+//!   [`AwsMode::Strict`] (the rig's default, `CFN_TEST_AWS=moto` for plain moto) the
+//!   proxy also answers as AWS does where moto is looser. Point the function at
+//!   [`FaultProxy::to_moto`], never at moto itself.
 //! - [`Function`]: the compiled binary, started as Lambda would start it.
 //! - [`cfn`]: CloudFormation request bodies.
 //!
@@ -23,17 +26,22 @@ mod moto;
 mod proxy;
 mod receiver;
 mod runtime_api;
+mod strict;
+mod upstream;
 
 pub use cfn::{cfn_request, create_request, delete_request, sns_event, update_request};
 pub use function::{Function, FunctionBuilder};
 pub use moto::{
-    destination_exists, destinations_named, logs_client, logs_client_with_retries, moto_endpoint,
+    destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,
+    moto_endpoint,
 };
 pub use proxy::{BlackHole, FaultProxy, Times};
 pub use receiver::{Answered, Behaviour, RecordedPut, ResponseReceiver, SECRET_SIGNATURE};
 pub use runtime_api::{
-    Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind, DEFAULT_FUNCTION_ARN,
+    deadline_header, Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind,
+    DEFAULT_FUNCTION_ARN,
 };
+pub use strict::{AwsMode, MODE_VAR, TEST_MESSAGE_FAILURE, TOO_MANY_TAGS};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -94,9 +94,19 @@ pub fn logs_client_with_retries(
     endpoint: &str,
     max_attempts: u32,
 ) -> aws_sdk_cloudwatchlogs::Client {
+    logs_client_in("us-east-1", endpoint, max_attempts)
+}
+
+/// Like [`logs_client_with_retries`], signing for `region` (moto keeps one backend per Region,
+/// chosen from the signature).
+pub fn logs_client_in(
+    region: &str,
+    endpoint: &str,
+    max_attempts: u32,
+) -> aws_sdk_cloudwatchlogs::Client {
     let config = aws_sdk_cloudwatchlogs::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
+        .region(Region::new(region.to_owned()))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "rig"))
         .endpoint_url(endpoint)
         // Plain-HTTP client: the crate builds the SDK without a default one.

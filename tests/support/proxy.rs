@@ -1,23 +1,19 @@
 //! Failures moto never produces: [`FaultProxy`] injects AWS errors, delays
-//! and hangs per operation; [`BlackHole`] accepts connections and says nothing.
+//! and hangs per operation, and in [`AwsMode::Strict`] answers as CloudWatch
+//! Logs does where moto is looser; [`BlackHole`] accepts connections and says
+//! nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper::{Request, Response};
 use tokio::sync::watch;
 
-use super::http::{read_body, response, serve_http, Body, ServerThread};
-
-/// Upper bound on one forwarded call, so a stuck upstream cannot hang a test.
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+use super::http::{read_body, serve_http, Body, ServerThread};
+use super::strict::{self, AwsMode};
+use super::upstream::{aws_error, Upstream};
 
 /// How many calls a [`FaultProxy::fail`] rule applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,29 +69,49 @@ struct State {
 /// `AWS_ENDPOINT_URL` at [`Self::endpoint`]; calls are forwarded to the
 /// upstream (moto) unless a rule for their operation says otherwise. Rules
 /// are checked in the order added; the first live one applies; `"*"` matches
-/// every operation.
+/// every operation. Calls no rule answers go through the proxy's
+/// [`AwsMode`]: as they are to moto, or through the strict-AWS layer.
 pub struct FaultProxy {
     state: Arc<watch::Sender<State>>,
+    mode: AwsMode,
     server: ServerThread,
 }
 
 impl FaultProxy {
+    /// A proxy to `upstream_endpoint` in the rig's mode ([`AwsMode::from_env`]).
     pub fn start(upstream_endpoint: &str) -> Self {
-        let upstream = upstream_endpoint.trim_end_matches('/').to_string();
+        Self::start_in(AwsMode::from_env(), upstream_endpoint)
+    }
+
+    /// A proxy to the shared moto in the rig's mode: where every test points the function.
+    pub fn to_moto() -> Self {
+        Self::start(&super::moto_endpoint())
+    }
+
+    /// A proxy in `mode` whatever the rig's mode (tests of the modes themselves).
+    pub fn start_in(mode: AwsMode, upstream_endpoint: &str) -> Self {
+        let upstream = Upstream::new(upstream_endpoint);
         let state = Arc::new(watch::Sender::new(State::default()));
         let handler_state = state.clone();
         let server = ServerThread::spawn("fault-proxy", move |listener| {
-            let client: Client<HttpConnector, Full<Bytes>> =
-                Client::builder(TokioExecutor::new()).build_http();
+            let upstream = Arc::new(upstream);
             serve_http(listener, move |req| {
-                handle(handler_state.clone(), client.clone(), upstream.clone(), req)
+                handle(handler_state.clone(), upstream.clone(), mode, req)
             })
         });
-        FaultProxy { state, server }
+        FaultProxy {
+            state,
+            mode,
+            server,
+        }
     }
 
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.server.addr())
+    }
+
+    pub fn mode(&self) -> AwsMode {
+        self.mode
     }
 
     /// Answer the next `times` calls of `op` with an AWS JSON 1.1 error, e.g.
@@ -180,8 +196,8 @@ impl FaultProxy {
 
 async fn handle(
     state: Arc<watch::Sender<State>>,
-    client: Client<HttpConnector, Full<Bytes>>,
-    upstream: String,
+    upstream: Arc<Upstream>,
+    mode: AwsMode,
     req: Request<Incoming>,
 ) -> Response<Body> {
     // "Logs_20140328.PutDestination" -> "PutDestination".
@@ -208,87 +224,23 @@ async fn handle(
         }
     });
 
+    // Fault rules come first, as a failing network or service would.
     match action {
         Some(Action::Fail {
             status,
             error_type,
             message,
             ..
-        }) => aws_error(status, &error_type, &message),
+        }) => return aws_error(status, &error_type, &message),
         Some(Action::Hang) => std::future::pending().await,
-        Some(Action::Delay(d)) => {
-            tokio::time::sleep(d).await;
-            forward(client, &upstream, req).await
-        }
-        None => forward(client, &upstream, req).await,
+        Some(Action::Delay(d)) => tokio::time::sleep(d).await,
+        None => {}
     }
-}
-
-/// An error shaped like the real service's (AWS JSON 1.1 protocol).
-fn aws_error(status: u16, error_type: &str, message: &str) -> Response<Body> {
-    let body = serde_json::json!({"__type": error_type, "message": message}).to_string();
-    Response::builder()
-        .status(StatusCode::from_u16(status).expect("valid status"))
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amzn-errortype", error_type)
-        .header("x-amzn-requestid", super::uuid_like())
-        .body(Body::new(Bytes::from(body)))
-        .expect("valid response")
-}
-
-/// Hop-by-hop headers are per connection and must not be passed along.
-fn is_hop_by_hop(name: &str) -> bool {
-    matches!(
-        name,
-        "connection" | "keep-alive" | "transfer-encoding" | "te" | "trailer" | "upgrade"
-    ) || name.starts_with("proxy-")
-}
-
-async fn forward(
-    client: Client<HttpConnector, Full<Bytes>>,
-    upstream: &str,
-    req: Request<Incoming>,
-) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let body = read_body(body).await;
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let mut builder = Request::builder()
-        .method(parts.method)
-        .uri(format!("{upstream}{path}"));
-    // The Host header is kept as signed; moto does not check signatures.
-    for (name, value) in &parts.headers {
-        if !is_hop_by_hop(name.as_str()) {
-            builder = builder.header(name, value);
-        }
-    }
-    let upstream_req = builder.body(Full::new(body)).expect("valid request");
-
-    let result = tokio::time::timeout(UPSTREAM_TIMEOUT, async {
-        let resp = client.request(upstream_req).await?;
-        let (parts, body) = resp.into_parts();
-        Ok::<_, hyper_util::client::legacy::Error>((parts, read_body(body).await))
-    })
-    .await;
-    match result {
-        Ok(Ok((parts, body))) => {
-            let mut resp = Response::builder().status(parts.status);
-            for (name, value) in &parts.headers {
-                if !is_hop_by_hop(name.as_str()) {
-                    resp = resp.header(name, value);
-                }
-            }
-            resp.body(Body::new(body)).expect("valid response")
-        }
-        Ok(Err(e)) => response(
-            StatusCode::BAD_GATEWAY,
-            "text/plain",
-            format!("fault proxy: upstream error: {e}"),
-        ),
-        Err(_) => response(
-            StatusCode::GATEWAY_TIMEOUT,
-            "text/plain",
-            "fault proxy: upstream timed out",
-        ),
+    match mode {
+        AwsMode::Strict => strict::answer(&upstream, &op, &parts, body).await,
+        AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }
 

@@ -89,6 +89,15 @@ struct State {
     queued: HashMap<String, (Instant, String)>,
 }
 
+/// `Lambda-Runtime-Deadline-Ms` for a deadline `after` from now.
+pub fn deadline_header(after: Duration) -> String {
+    (SystemTime::now() + after)
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis()
+        .to_string()
+}
+
 pub struct RuntimeApi {
     state: Arc<watch::Sender<State>>,
     server: ServerThread,
@@ -124,12 +133,7 @@ impl RuntimeApi {
     /// Queues `event` with a deadline `deadline` from now, waits for the
     /// function's answer (at most `deadline` + 5 s) and returns it.
     pub async fn invoke(&self, event: Value, deadline: Duration) -> Invocation {
-        let deadline_at = SystemTime::now() + deadline;
-        let millis = deadline_at
-            .duration_since(UNIX_EPOCH)
-            .expect("clock after 1970")
-            .as_millis();
-        let request_id = self.queue(event, &millis.to_string());
+        let request_id = self.queue(event, &deadline_header(deadline));
         let mut inv = self.wait_outcome(&request_id, deadline + GRACE).await;
         inv.deadline = Some(inv.queued_at + deadline);
         inv

@@ -1,0 +1,131 @@
+//! The names and ids this provider makes up: generated destination names, the ownership tag's
+//! value and a failed Create's id. Each must stay the same for every delivery of one request.
+
+use crate::event::ReplyTarget;
+use crate::properties::{self, RESERVED_TAG_PREFIX};
+
+/// The ownership tag's key.
+pub const OWNER_TAG: &str = "cfn-logs-destination:owner";
+const MAX_TAG_VALUE_CHARS: usize = 256;
+
+/// The id a failed Create answers with: it contains `:`, so it can never name a destination
+/// and the rollback Delete that carries it deletes nothing.
+pub fn failed_create_id(request_id: &str) -> String {
+    format!("{RESERVED_TAG_PREFIX}create-failed:{request_id}")
+}
+
+/// `stack-name/stack-uuid/LogicalId`, the stack's identity that survives nothing but itself;
+/// shortened with a hash when it would not fit in a tag value.
+pub fn owner_tag_value(target: &ReplyTarget) -> String {
+    let stack = target
+        .stack_id
+        .split_once(":stack/")
+        .map_or(target.stack_id.as_str(), |(_, rest)| rest);
+    let value: String = format!("{stack}/{}", target.logical_resource_id)
+        .chars()
+        .map(|c| if properties::is_tag_char(c) { c } else { '_' })
+        .collect();
+    if value.chars().count() <= MAX_TAG_VALUE_CHARS {
+        return value;
+    }
+    let hash = format!(
+        "{:016x}",
+        fnv1a(&[&target.stack_id, &target.logical_resource_id])
+    );
+    let keep: String = value
+        .chars()
+        .take(MAX_TAG_VALUE_CHARS - hash.len() - 1)
+        .collect();
+    format!("{keep}={hash}")
+}
+
+/// `StackName-LogicalId-SUFFIX`, like CloudFormation's own names. The suffix hashes the stack,
+/// the resource and the request, so retries of one request agree on the name and a later
+/// replacement gets a new one.
+pub fn generated_name(target: &ReplyTarget) -> String {
+    let stack_name = target
+        .stack_id
+        .split_once(":stack/")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or("stack");
+    let hash = fnv1a(&[
+        &target.stack_id,
+        &target.logical_resource_id,
+        &target.request_id,
+    ]);
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let suffix: String = (0..12)
+        .map(|i| ALPHABET[((hash >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    let base: String = format!("{stack_name}-{}", target.logical_resource_id)
+        .chars()
+        .map(|c| {
+            if matches!(c, ':' | '*') || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .take(properties::MAX_NAME_CHARS - suffix.len() - 1)
+        .collect();
+    format!("{base}-{suffix}")
+}
+
+/// FNV-1a: a tiny hash that, unlike std's, stays the same across Rust releases.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::tests::{target, STACK};
+
+    #[test]
+    fn generated_names_are_valid_stable_and_distinct_per_request() {
+        let first = generated_name(&target(STACK, "Destination", "r1"));
+        assert!(first.starts_with("central-logs-Destination-"), "{first}");
+        assert_eq!(first.len(), "central-logs-Destination-".len() + 12);
+        assert!(properties::is_valid_name(&first));
+        assert_eq!(first, generated_name(&target(STACK, "Destination", "r1")));
+        assert_ne!(first, generated_name(&target(STACK, "Destination", "r2")));
+        let long = generated_name(&target(
+            &format!("{STACK}{}", "x".repeat(600)),
+            &"L".repeat(300),
+            "r",
+        ));
+        assert!(
+            properties::is_valid_name(&long),
+            "{} chars",
+            long.chars().count()
+        );
+    }
+
+    #[test]
+    fn owner_tag_names_stack_and_resource_within_tag_limits() {
+        let value = owner_tag_value(&target(STACK, "Destination", "r1"));
+        assert_eq!(
+            value,
+            "central-logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f/Destination"
+        );
+        let long_a = owner_tag_value(&target(STACK, &"A".repeat(300), "r"));
+        let long_b = owner_tag_value(&target(STACK, &format!("{}B", "A".repeat(299)), "r"));
+        assert_eq!(long_a.chars().count(), 256);
+        assert_ne!(long_a, long_b);
+        assert!(long_a.chars().all(properties::is_tag_char));
+        let odd = owner_tag_value(&target("local#stack", "Dest", "r"));
+        assert!(odd.chars().all(properties::is_tag_char), "{odd}");
+    }
+
+    #[test]
+    fn failed_create_ids_can_never_name_a_destination() {
+        assert!(!properties::is_valid_name(&failed_create_id("8a7c-1")));
+    }
+}

@@ -1,0 +1,148 @@
+//! Update: in place when the name stays, replacement when it changes. Either way nothing is
+//! written to a destination this resource does not own.
+
+use crate::destinations::{AwsError, Destination, Destinations};
+use crate::event::CfnRequest;
+use crate::lifecycle::create::{create_destination, create_new};
+use crate::lifecycle::ownership::{self, Found, Tags};
+use crate::lifecycle::{converge, generated_name, Done, Failed, OWNER_TAG};
+use crate::properties::{self, DestinationProperties};
+use serde_json::Value;
+
+pub async fn update(
+    logs: &Destinations,
+    request: &CfnRequest,
+    owner: &str,
+    current_id: &str,
+    old_properties: &Value,
+) -> Result<Done, Failed> {
+    let fail = |reason: String| Failed {
+        physical_resource_id: current_id.to_owned(),
+        reason,
+    };
+    let desired = properties::parse(&request.properties).map_err(|e| fail(e.to_string()))?;
+    let old = properties::parse(old_properties).ok();
+    let old_name_was_explicit = old.as_ref().is_some_and(|old| old.name.is_some());
+    let name = match &desired.name {
+        Some(name) => name.clone(),
+        // The template stopped naming the destination: a new, generated one replaces it.
+        None if old_name_was_explicit => generated_name(&request.target),
+        None => current_id.to_owned(),
+    };
+
+    if name != current_id {
+        // Replacement: CloudFormation deletes the old destination after a SUCCESS. A FAILED
+        // Update keeps the old id, so no rollback removes what this one left behind.
+        // Adoption is for Create only.
+        return match create_destination(logs, &name, &desired, owner, false).await {
+            Ok(created) => Ok(Done {
+                physical_resource_id: name,
+                destination: Some(created.destination),
+                warning: created.note,
+            }),
+            Err(failure) if failure.left_behind => Err(fail(format!(
+                "{}; delete destination {name} if it is not needed",
+                failure.reason
+            ))),
+            Err(failure) => Err(fail(failure.reason)),
+        };
+    }
+    if !properties::is_valid_name(current_id) {
+        return Err(fail(format!(
+            "The physical id {current_id:?} is not a destination name this provider created"
+        )));
+    }
+
+    let found = ownership::observe(logs, &name, owner, &desired.target_arn, &desired.role_arn)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let destination = match found {
+        Found::Foreign { .. } => return Err(fail(no_longer_managed(&name))),
+        Found::Absent => {
+            // Deleted out of band: created again, with the ownership tag.
+            tracing::warn!(
+                destination = name,
+                "the destination was gone; recreating it"
+            );
+            create_new(logs, &name, &desired, owner)
+                .await
+                .map_err(|failure| fail(failure.reason))?
+        }
+        Found::Unfinished(destination) => in_place(
+            logs,
+            destination,
+            Tags::new(),
+            &desired,
+            owner,
+            old_properties,
+        )
+        .await
+        .map_err(|e| fail(e.to_string()))?,
+        Found::Owned { destination, tags } => {
+            in_place(logs, destination, tags, &desired, owner, old_properties)
+                .await
+                .map_err(|e| fail(e.to_string()))?
+        }
+    };
+    Ok(Done {
+        physical_resource_id: name,
+        destination: Some(destination),
+        warning: None,
+    })
+}
+
+fn no_longer_managed(name: &str) -> String {
+    format!(
+        "Destination {name} is no longer managed by this stack resource: it exists without the \
+         {OWNER_TAG} tag for it (it was probably deleted and created again outside this \
+         stack). Nothing was changed. Delete that destination to let this stack recreate it, \
+         or give this resource another DestinationName"
+    )
+}
+
+/// Brings a destination this resource owns to the requested state.
+async fn in_place(
+    logs: &Destinations,
+    current: Destination,
+    current_tags: Tags,
+    desired: &DestinationProperties,
+    owner: &str,
+    old_properties: &Value,
+) -> Result<Destination, AwsError> {
+    let destination = converge::target_and_role(logs, current, desired).await?;
+
+    let old = properties::parse(old_properties).ok();
+    let had_policy = old.as_ref().map_or_else(
+        || properties::has_policy(old_properties),
+        |old| old.policy.is_some(),
+    );
+    let policy = match &desired.policy {
+        Some(policy) => Some(policy.clone()),
+        // There is no DeleteDestinationPolicy: a removed policy becomes one that grants only
+        // the destination's own account, so no other account keeps access.
+        None if had_policy || destination.access_policy.is_some() => {
+            Some(converge::own_account_only_policy(&destination))
+        }
+        None => None,
+    };
+    if let Some(policy) = &policy {
+        converge::policy_if_changed(logs, &destination, policy, desired.force_update).await?;
+    }
+
+    // Tags are set against what AWS reports; only keys the old properties set (or, when they
+    // no longer parse, any key of ours) are removed, so tags added outside the stack stay.
+    let old_tags = old
+        .map(|old| old.tags)
+        .or_else(|| properties::parse_tags_only(old_properties));
+    let removable: Tags = converge::without_system_tags(current_tags)
+        .into_iter()
+        .filter(|(key, _)| {
+            key == OWNER_TAG
+                || desired.tags.contains_key(key)
+                || old_tags.as_ref().is_none_or(|old| old.contains_key(key))
+        })
+        .collect();
+    let wanted = converge::tags_with_owner(desired, owner);
+    converge::tags(logs, &destination, &removable, &wanted).await?;
+    Ok(destination)
+}

@@ -1,0 +1,473 @@
+//! The rig's strict-AWS mode, pinned with raw SDK calls through the fault proxy: each rule of
+//! README.md's "Fidelity" section, and where plain moto answers differently. These tests pick
+//! their mode explicitly, so they check the same thing whatever `CFN_TEST_AWS` says.
+
+mod harness;
+mod support;
+
+use aws_sdk_cloudwatchlogs::error::ProvideErrorMetadata;
+use aws_sdk_cloudwatchlogs::Client;
+use harness::{tags, ROLE, TARGET};
+use std::collections::HashMap;
+use std::time::Duration;
+use support::*;
+
+fn proxy(mode: AwsMode) -> FaultProxy {
+    FaultProxy::start_in(mode, &moto_endpoint())
+}
+
+/// One attempt per call, so each answer is the proxy's own.
+fn client(proxy: &FaultProxy) -> Client {
+    logs_client_with_retries(&proxy.endpoint(), 1)
+}
+
+/// A client whose calls go through a proxy in `mode`, kept alive with it.
+struct Via {
+    _proxy: FaultProxy,
+    logs: Client,
+}
+
+impl std::ops::Deref for Via {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.logs
+    }
+}
+
+fn via(mode: AwsMode) -> Via {
+    let proxy = proxy(mode);
+    let logs = client(&proxy);
+    Via {
+        _proxy: proxy,
+        logs,
+    }
+}
+
+/// Straight to moto: what is really stored.
+fn moto() -> Client {
+    logs_client(&moto_endpoint())
+}
+
+/// `(code, message)` of a failed call.
+fn error<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug>(
+    result: Result<T, E>,
+) -> (String, String) {
+    let err = result.expect_err("the call should have failed");
+    (
+        err.code().unwrap_or_default().to_owned(),
+        err.message().unwrap_or_default().to_owned(),
+    )
+}
+
+/// Creates `name` through `logs` and returns its ARN.
+async fn create(logs: &Client, name: &str) -> String {
+    logs.put_destination()
+        .destination_name(name)
+        .target_arn(TARGET)
+        .role_arn(ROLE)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutDestination {name}: {e:?}"))
+        .destination()
+        .and_then(|d| d.arn())
+        .expect("an ARN")
+        .to_owned()
+}
+
+fn arn_of(name: &str) -> String {
+    format!("arn:aws:logs:us-east-1:123456789012:destination:{name}")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn put_destination_with_tags_gets_the_test_message_error_and_creates_nothing() {
+    let strict = proxy(AwsMode::Strict);
+    let name = unique_name("strict-tags");
+    let (code, message) = error(
+        client(&strict)
+            .put_destination()
+            .destination_name(&name)
+            .target_arn(TARGET)
+            .role_arn(ROLE)
+            .tags("team", "platform")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(message, TEST_MESSAGE_FAILURE);
+    assert!(!destination_exists(&name).await, "{name} was created");
+    // Without tags the same call creates it.
+    create(&client(&strict), &name).await;
+    assert!(destination_exists(&name).await);
+
+    // moto takes the tags.
+    let plain = proxy(AwsMode::Moto);
+    let other = unique_name("moto-tags");
+    let arn = client(&plain)
+        .put_destination()
+        .destination_name(&other)
+        .target_arn(TARGET)
+        .role_arn(ROLE)
+        .tags("team", "platform")
+        .send()
+        .await
+        .expect("moto accepts tags in PutDestination")
+        .destination()
+        .and_then(|d| d.arn())
+        .expect("an ARN")
+        .to_owned();
+    assert_eq!(tags(&moto(), &arn).await["team"], "platform");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tag_calls_on_a_missing_destination_are_not_found() {
+    let strict = via(AwsMode::Strict);
+    let arn = arn_of(&unique_name("strict-missing"));
+    let listed = error(
+        strict
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await,
+    );
+    let tagged = error(
+        strict
+            .tag_resource()
+            .resource_arn(&arn)
+            .tags("k", "v")
+            .send()
+            .await,
+    );
+    let untagged = error(
+        strict
+            .untag_resource()
+            .resource_arn(&arn)
+            .tag_keys("k")
+            .send()
+            .await,
+    );
+    for (code, _) in [listed, tagged, untagged] {
+        assert_eq!(code, "ResourceNotFoundException");
+    }
+    assert!(
+        tags(&moto(), &arn).await.is_empty(),
+        "a refused TagResource tagged"
+    );
+
+    // Once it exists, the same calls work.
+    let name = unique_name("strict-present");
+    let arn = create(&strict, &name).await;
+    strict
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("k", "v")
+        .send()
+        .await
+        .expect("TagResource on an existing destination");
+    assert_eq!(tags(&strict, &arn).await["k"], "v");
+
+    // moto answers all three for a destination that does not exist.
+    let plain = via(AwsMode::Moto);
+    let ghost = arn_of(&unique_name("moto-missing"));
+    plain
+        .tag_resource()
+        .resource_arn(&ghost)
+        .tags("k", "v")
+        .send()
+        .await
+        .expect("moto tags a missing destination");
+    assert_eq!(tags(&plain, &ghost).await["k"], "v");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tags_go_with_a_deleted_destination_in_strict_mode_only() {
+    for (mode, survive) in [(AwsMode::Strict, false), (AwsMode::Moto, true)] {
+        let logs = via(mode);
+        let name = unique_name("strict-recreated");
+        let arn = create(&logs, &name).await;
+        logs.tag_resource()
+            .resource_arn(&arn)
+            .tags("cfn-logs-destination:owner", "stack/uuid/Logical")
+            .send()
+            .await
+            .expect("TagResource");
+        logs.delete_destination()
+            .destination_name(&name)
+            .send()
+            .await
+            .expect("DeleteDestination");
+        assert_eq!(create(&logs, &name).await, arn);
+        let tags = tags(&moto(), &arn).await;
+        assert_eq!(
+            tags.contains_key("cfn-logs-destination:owner"),
+            survive,
+            "{mode:?}: {tags:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleting_a_missing_destination_is_not_found_in_both_modes() {
+    for mode in [AwsMode::Strict, AwsMode::Moto] {
+        let (code, _) = error(
+            via(mode)
+                .delete_destination()
+                .destination_name(unique_name("never-created"))
+                .send()
+                .await,
+        );
+        assert_eq!(code, "ResourceNotFoundException", "{mode:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_proxys_own_calls_see_the_callers_region() {
+    let strict = proxy(AwsMode::Strict);
+    let west = logs_client_in("us-west-2", &strict.endpoint(), 1);
+    let name = unique_name("strict-west");
+    let arn = create(&west, &name).await;
+    assert!(arn.starts_with("arn:aws:logs:us-west-2:"), "{arn}");
+    // The existence check must ask us-west-2, where the destination is.
+    west.tag_resource()
+        .resource_arn(&arn)
+        .tags("k", "v")
+        .send()
+        .await
+        .expect("TagResource in us-west-2");
+    let west_moto = logs_client_in("us-west-2", &moto_endpoint(), 1);
+    assert_eq!(tags(&west_moto, &arn).await["k"], "v");
+    // Asked from us-east-1, it does not exist.
+    let (code, _) = error(
+        client(&strict)
+            .list_tags_for_resource()
+            .resource_arn(&arn)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ResourceNotFoundException");
+    // And the tag wipe after a delete happens in us-west-2 too.
+    west.delete_destination()
+        .destination_name(&name)
+        .send()
+        .await
+        .expect("DeleteDestination in us-west-2");
+    assert!(tags(&west_moto, &arn).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_and_policies_are_held_to_the_service_model() {
+    let strict = via(AwsMode::Strict);
+    let plain = via(AwsMode::Moto);
+    let too_long = "n".repeat(513);
+    for bad in ["has:colon", "has*star", too_long.as_str()] {
+        let (code, message) = error(
+            strict
+                .put_destination()
+                .destination_name(bad)
+                .target_arn(TARGET)
+                .role_arn(ROLE)
+                .send()
+                .await,
+        );
+        assert_eq!(code, "InvalidParameterException", "{bad}");
+        assert!(
+            message.starts_with("1 validation error detected: Value '")
+                && message.contains("at 'destinationName' failed to satisfy constraint"),
+            "{message}"
+        );
+    }
+    // `tags` is 1-50 entries: an empty map is refused, not read as "no tags".
+    let (code, _) = error(
+        strict
+            .put_destination()
+            .destination_name(unique_name("strict-empty-tags"))
+            .target_arn(TARGET)
+            .role_arn(ROLE)
+            .set_tags(Some(HashMap::new()))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    let (code, _) = error(
+        strict
+            .describe_destinations()
+            .destination_name_prefix("a:b")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    let colon = format!("{}:x", unique_name("moto-colon"));
+    create(&plain, &colon).await;
+
+    let name = unique_name("strict-policy");
+    create(&strict, &name).await;
+    let huge = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{}"}}]}}"#,
+        "s".repeat(5120)
+    );
+    let (code, _) = error(
+        strict
+            .put_destination_policy()
+            .destination_name(&name)
+            .access_policy(&huge)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+    assert_eq!(
+        destinations_named(&moto(), &name).await[0].access_policy(),
+        None
+    );
+    plain
+        .put_destination_policy()
+        .destination_name(&name)
+        .access_policy(&huge)
+        .send()
+        .await
+        .expect("moto takes a policy of any size");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn describe_destinations_is_ascii_sorted_and_paged() {
+    let prefix = unique_name("strict-page");
+    let names = ["c", "B", "a"].map(|s| format!("{prefix}-{s}"));
+    for name in &names {
+        create(&moto(), name).await;
+    }
+    let strict = via(AwsMode::Strict);
+    let page = |token: Option<String>| {
+        strict
+            .describe_destinations()
+            .destination_name_prefix(&prefix)
+            .limit(2)
+            .set_next_token(token)
+            .send()
+    };
+    let listed = |out: &aws_sdk_cloudwatchlogs::operation::describe_destinations::DescribeDestinationsOutput| {
+        out.destinations()
+            .iter()
+            .filter_map(|d| d.destination_name().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let first = page(None).await.expect("first page");
+    // ASCII: upper case before lower case.
+    assert_eq!(listed(&first), [names[1].clone(), names[2].clone()]);
+    let token = first.next_token().expect("a nextToken").to_owned();
+    let second = page(Some(token)).await.expect("second page");
+    assert_eq!(listed(&second), [names[0].clone()]);
+    assert_eq!(second.next_token(), None);
+
+    for limit in [0, 51] {
+        let (code, _) = error(strict.describe_destinations().limit(limit).send().await);
+        assert_eq!(code, "InvalidParameterException", "limit {limit}");
+    }
+
+    // moto: insertion order, and `limit` ignored.
+    let plain = via(AwsMode::Moto);
+    let all = plain
+        .describe_destinations()
+        .destination_name_prefix(&prefix)
+        .limit(2)
+        .send()
+        .await
+        .expect("moto");
+    assert_eq!(listed(&all), names);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destination_holds_at_most_fifty_tags_of_valid_characters() {
+    let strict = via(AwsMode::Strict);
+    let arn = create(&strict, &unique_name("strict-fifty")).await;
+    let fifty: HashMap<String, String> = (0..50).map(|i| (format!("k{i}"), "v".into())).collect();
+    strict
+        .tag_resource()
+        .resource_arn(&arn)
+        .set_tags(Some(fifty))
+        .send()
+        .await
+        .expect("50 tags");
+    // Replacing a value keeps 50 tags: allowed.
+    strict
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("k0", "w")
+        .send()
+        .await
+        .expect("replacing a value");
+    let (code, message) = error(
+        strict
+            .tag_resource()
+            .resource_arn(&arn)
+            .tags("k50", "v")
+            .send()
+            .await,
+    );
+    assert_eq!(
+        (code.as_str(), message.as_str()),
+        ("TooManyTagsException", TOO_MANY_TAGS)
+    );
+    assert_eq!(tags(&moto(), &arn).await.len(), 50);
+
+    let (code, _) = error(
+        strict
+            .tag_resource()
+            .resource_arn(&arn)
+            .tags("bad#key", "v")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+
+    // moto counts nothing.
+    via(AwsMode::Moto)
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags("k50", "v")
+        .send()
+        .await
+        .expect("moto takes a 51st tag");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_rules_apply_before_the_strict_layer() {
+    let strict = proxy(AwsMode::Strict);
+    let logs = client(&strict);
+    strict.fail(
+        "PutDestination",
+        1,
+        400,
+        "ThrottlingException",
+        "Rate exceeded",
+    );
+    let (code, _) = error(
+        logs.put_destination()
+            .destination_name(unique_name("strict-throttled"))
+            .target_arn(TARGET)
+            .role_arn(ROLE)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "ThrottlingException");
+
+    // A delay, then the strict answer.
+    strict.delay("PutDestination", Duration::from_millis(200));
+    let (code, _) = error(
+        logs.put_destination()
+            .destination_name(unique_name("strict-delayed"))
+            .target_arn(TARGET)
+            .role_arn(ROLE)
+            .tags("k", "v")
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
+
+    // A hang holds even a call the strict layer would refuse at once.
+    strict.hang("ListTagsForResource");
+    let call = logs
+        .list_tags_for_resource()
+        .resource_arn(arn_of(&unique_name("strict-hung")))
+        .send();
+    assert!(tokio::time::timeout(Duration::from_millis(500), call)
+        .await
+        .is_err());
+}
