@@ -472,8 +472,8 @@ impl Table {
         );
     }
 
-    /// A row of millisecond figures with an optional upper budget.
-    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) {
+    /// A row of millisecond figures with an optional upper budget; returns the median as shown.
+    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) -> String {
         let med = median(values.to_vec());
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
         let max = values.iter().copied().fold(0.0, f64::max);
@@ -481,15 +481,17 @@ impl Table {
         if verdict == "OVER" {
             self.failed.push(format!("{label}: {med:.2} ms"));
         }
+        let shown = format!("{med:.2} ms");
         println!(
-            "{label:<38} {:>10} {:>10} {:>10} {budget_text:>10}  {verdict}",
-            format!("{med:.2} ms"),
+            "{label:<38} {shown:>10} {:>10} {:>10} {budget_text:>10}  {verdict}",
             format!("{min:.2} ms"),
             format!("{max:.2} ms"),
         );
+        shown
     }
 
-    fn bytes(&mut self, label: &str, values: &[f64], budget: Option<u64>) {
+    /// A row of sizes with an optional upper budget; returns the median as shown.
+    fn bytes(&mut self, label: &str, values: &[f64], budget: Option<u64>) -> String {
         let mb = |b: f64| format!("{:.2} MB", b / 1e6);
         let med = median(values.to_vec());
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
@@ -505,14 +507,16 @@ impl Table {
             mb(min),
             mb(max)
         );
+        mb(med)
     }
 
-    fn calls(&mut self, label: &str, runs: &[Run], budget: Option<usize>) {
-        self.calls_as(label, label, runs, budget);
+    /// A row of AWS call counts with an optional upper budget; returns the median.
+    fn calls(&mut self, label: &str, runs: &[Run], budget: Option<usize>) -> f64 {
+        self.calls_as(label, label, runs, budget)
     }
 
-    /// The calls of operation `label`, printed as `title`.
-    fn calls_as(&mut self, title: &str, label: &str, runs: &[Run], budget: Option<usize>) {
+    /// The calls of operation `label`, printed as `title`; returns the median.
+    fn calls_as(&mut self, title: &str, label: &str, runs: &[Run], budget: Option<usize>) -> f64 {
         let counts: Vec<usize> = runs
             .iter()
             .filter_map(|r| r.calls.get(label).map(Vec::len))
@@ -538,12 +542,13 @@ impl Table {
             .map(|op| op.as_str())
             .collect::<Vec<_>>()
             .join(", ");
+        // Counts are the same in every run unless something retried.
+        let med = median(counts.iter().map(|&c| c as f64).collect());
         println!(
-            "{:<38} {:>10} {min:>10} {max:>10} {budget_text:>10}  {verdict}  ({ops})",
+            "{:<38} {med:>10} {min:>10} {max:>10} {budget_text:>10}  {verdict}  ({ops})",
             format!("AWS calls: {title}"),
-            // Counts are the same in every run unless something retried.
-            median(counts.iter().map(|&c| c as f64).collect()),
         );
+        med
     }
 }
 
@@ -628,12 +633,12 @@ async fn bench(options: &Options) -> Result<bool, String> {
     let ms = |runs: &[Run], f: fn(&Run) -> Option<Duration>| -> Vec<f64> {
         runs.iter().filter_map(f).map(millis).collect()
     };
-    table.millis(
+    let init = table.millis(
         "init (spawn -> first next)",
         &ms(&https_runs, |r| Some(r.init)),
         Some(BUDGET_INIT_MS),
     );
-    table.millis(
+    let cold_https = table.millis(
         "cold create, HTTPS reply",
         &ms(&https_runs, |r| Some(r.cold_create)),
         Some(BUDGET_COLD_HTTPS_MS),
@@ -644,7 +649,7 @@ async fn bench(options: &Options) -> Result<bool, String> {
         &ms(&eight_runs, |r| Some(r.cold_create)),
         Some((one * BUDGET_REGIONS_RATIO * 100.0).round() / 100.0),
     );
-    table.millis(
+    let cold_http = table.millis(
         "cold create, HTTP reply",
         &ms(&http_runs, |r| Some(r.cold_create)),
         None,
@@ -665,7 +670,7 @@ async fn bench(options: &Options) -> Result<bool, String> {
             table.millis(phase, &values, None);
         }
     }
-    table.millis(
+    let warm = table.millis(
         "warm update, HTTPS reply",
         &ms(&https_runs, |r| r.warm_update),
         None,
@@ -674,31 +679,36 @@ async fn bench(options: &Options) -> Result<bool, String> {
         .iter()
         .filter_map(|r| r.peak_rss.map(|b| b as f64))
         .collect();
-    table.bytes("peak RSS (VmHWM)", &rss, Some(BUDGET_RSS_BYTES));
+    let rss = table.bytes("peak RSS (VmHWM)", &rss, Some(BUDGET_RSS_BYTES));
     let rss_17: Vec<f64> = seventeen_runs
         .iter()
         .filter_map(|r| r.peak_rss.map(|b| b as f64))
         .collect();
     table.bytes("peak RSS, 17 Regions", &rss_17, Some(BUDGET_RSS_BYTES));
-    table.bytes(
+    let host = table.bytes(
         "release binary (host)",
         &[binary_size as f64],
         Some(BUDGET_BINARY_BYTES),
     );
+    let mut arm64_size = String::from("-");
     if let Some(arm64) = &options.arm64_binary {
         let size = std::fs::metadata(arm64)
             .map_err(|e| format!("{}: {e}", arm64.display()))?
             .len();
-        table.bytes("release binary (arm64)", &[size as f64], None);
+        arm64_size = table.bytes("release binary (arm64)", &[size as f64], None);
     }
-    table.calls("Create", &https_runs, Some(BUDGET_CALLS_CREATE));
-    table.calls(
-        "Update in place, same tags",
-        &https_runs,
-        Some(BUDGET_CALLS_UPDATE),
-    );
-    table.calls("Update with a tag change", &https_runs, None);
-    table.calls("Delete", &https_runs, Some(BUDGET_CALLS_DELETE));
+    let calls = [
+        table.calls("Create", &https_runs, Some(BUDGET_CALLS_CREATE)),
+        table.calls(
+            "Update in place, same tags",
+            &https_runs,
+            Some(BUDGET_CALLS_UPDATE),
+        ),
+        table.calls("Update with a tag change", &https_runs, None),
+        table.calls("Delete", &https_runs, Some(BUDGET_CALLS_DELETE)),
+    ]
+    .map(|n| n.to_string())
+    .join(" / ");
     // Per Region: the same budgets, times the number of Regions.
     table.calls_as(
         "Create, 8 Regions",
@@ -712,6 +722,45 @@ async fn bench(options: &Options) -> Result<bool, String> {
         &eight_runs,
         Some(BUDGET_CALLS_DELETE * EIGHT_REGIONS.len()),
     );
+
+    // The README's table, filled from this run: paste it over the one there.
+    let mb = |b: u64| format!("{} MB", b / 1_000_000);
+    let host_label = format!("release binary, host ({})", std::env::consts::ARCH);
+    println!("\nREADME table (Performance):\n");
+    println!("| Metric | Budget | Measured |\n|---|---|---|");
+    for (metric, budget, measured) in [
+        (
+            "init: process start to the first request for work",
+            format!("{BUDGET_INIT_MS} ms"),
+            init,
+        ),
+        (
+            "cold create: process start to the Create reply received over HTTPS",
+            format!("{BUDGET_COLD_HTTPS_MS} ms"),
+            cold_https,
+        ),
+        ("cold create with a plain-HTTP reply", "-".into(), cold_http),
+        (
+            "warm update: event handed out to reply received",
+            "-".into(),
+            warm,
+        ),
+        ("peak RSS (VmHWM)", mb(BUDGET_RSS_BYTES), rss),
+        (host_label.as_str(), mb(BUDGET_BINARY_BYTES), host),
+        (
+            "release binary, arm64 (`cargo lambda build --release --arm64`)",
+            "-".into(),
+            arm64_size,
+        ),
+        (
+            "AWS calls: Create / Update in place / Update with tag change / Delete",
+            format!("{BUDGET_CALLS_CREATE} / {BUDGET_CALLS_UPDATE} / - / {BUDGET_CALLS_DELETE}"),
+            calls,
+        ),
+    ] {
+        println!("| {metric} | {budget} | {measured} |");
+    }
+    println!();
 
     if table.failed.is_empty() {
         println!("all budgets hold");

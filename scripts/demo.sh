@@ -1,9 +1,59 @@
 #!/usr/bin/env bash
-# The demo: plays events/create.json, update.json and delete.json through the compiled
-# function (via a local Lambda Runtime API) against the local AWS emulator, and prints the
-# reply CloudFormation would receive for each. Installs the emulator on first use.
+# The demo: plays sample events through the compiled function (via a local Lambda Runtime API)
+# against the local AWS emulator, and prints the answer to each: the reply CloudFormation would
+# receive, or the invocation's result for EventBridge and provider-framework events. Installs
+# the emulator on first use.
+#
+# Usage: scripts/demo.sh [EVENT.json ...]
+#   default: events/create.json events/update.json events/delete.json
+#   A name that is not a file is looked up in events/ (scripts/demo.sh sns-create.json).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup-venv.sh
-cargo test --quiet --test demo -- --nocapture
+here="$PWD"
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+events=()
+for arg in "$@"; do
+    case "$arg" in
+        -h | --help)
+            sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+            exit 0
+            ;;
+    esac
+    if [[ "$arg" == /* && -f "$arg" ]]; then
+        events+=("$arg")
+    elif [[ "$arg" != /* && -f "$here/$arg" ]]; then
+        events+=("$here/$arg")
+    elif [[ -f "$root/events/$arg" ]]; then
+        events+=("$root/events/$arg")
+    else
+        echo "demo: no such event file: $arg" >&2
+        exit 2
+    fi
+done
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
+bash scripts/setup-venv.sh >"$log" 2>&1 || { cat "$log" >&2; exit 2; }
+
+# Build quietly; show the compiler's output only if the build fails.
+echo "demo: building..." >&2
+if ! cargo test --test demo --no-run --message-format=json-render-diagnostics >"$log.json" 2>"$log"; then
+    cat "$log" >&2
+    exit 2
+fi
+demo="$(python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "demo" and m.get("executable"):
+        print(m["executable"])
+' "$log.json")"
+rm -f "$log.json"
+
+# The demo prints its answers on stderr: they become this script's stdout, and the test
+# runner's own lines (its stdout) are dropped.
+DEMO_EVENTS="$(printf '%s\n' "${events[@]+"${events[@]}"}")" \
+    "$demo" --exact demo_create_update_delete_from_the_sample_events --nocapture 2>&1 >/dev/null

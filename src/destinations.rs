@@ -246,6 +246,7 @@ impl Destinations {
                 return Err(error);
             }
             tracing::warn!(operation, destination = name, attempts, %error, "retrying");
+            crate::metrics::retrying();
             self.set_step(format!(
                 "{operation} for destination {name} (attempt {}, after: {error})",
                 attempts + 1

@@ -120,7 +120,12 @@ pub fn classify(payload: Value) -> Incoming {
     if payload.get("RequestType").is_some() {
         return match serde_json::from_value::<ProviderRequest>(payload) {
             Ok(request) => match provider_request(request) {
-                Some(request) => Incoming::Provider(Box::new(request)),
+                Some(request) => match known_id_present(&request.kind) {
+                    Ok(()) => Incoming::Provider(Box::new(request)),
+                    Err(problem) => Incoming::Unrecognised(format!(
+                        "not a valid provider-framework request ({problem}): {EXPECTED}"
+                    )),
+                },
                 None => Incoming::Unrecognised(format!("unknown RequestType: {EXPECTED}")),
             },
             Err(error) => Incoming::Unrecognised(format!(
@@ -167,6 +172,10 @@ fn classify_cloudformation(payload: Value) -> Incoming {
         .map_err(|error| error.to_string())
         .and_then(|request| {
             kind_and_properties(request).ok_or_else(|| "unknown RequestType".to_owned())
+        })
+        .and_then(|(kind, properties)| {
+            known_id_present(&kind)?;
+            Ok((kind, properties))
         });
     match parsed {
         Ok((kind, properties)) => Incoming::CloudFormation(Box::new(CfnRequest {
@@ -182,6 +191,16 @@ fn classify_cloudformation(payload: Value) -> Incoming {
                 "the request is not a valid CloudFormation custom resource request: {error}"
             ),
         },
+    }
+}
+
+/// An Update or Delete names the id we answered before, which is never empty, and a reply
+/// without an id is refused: such a request did not come from CloudFormation and is answered as
+/// malformed (found by the property tests in tests/hostile_input/).
+fn known_id_present(kind: &RequestKind) -> Result<(), String> {
+    match kind.physical_resource_id() {
+        Some("") => Err("PhysicalResourceId is empty".into()),
+        _ => Ok(()),
     }
 }
 
@@ -338,6 +357,25 @@ mod tests {
         };
         assert_eq!(request.request_type, "Delete");
         assert_eq!(request.properties["DestinationName"], "d");
+    }
+
+    #[test]
+    fn an_update_or_delete_with_an_empty_physical_id_is_malformed() {
+        for request_type in ["Update", "Delete"] {
+            let mut request = create();
+            request["RequestType"] = json!(request_type);
+            request["PhysicalResourceId"] = json!("");
+            request["OldResourceProperties"] = json!({});
+            let Incoming::Malformed { problem, .. } = classify(request.clone()) else {
+                panic!("{request_type} with an empty id not classified as malformed");
+            };
+            assert!(problem.contains("PhysicalResourceId is empty"), "{problem}");
+            request.as_object_mut().map(|o| o.remove("ResponseURL"));
+            let Incoming::Unrecognised(problem) = classify(request) else {
+                panic!("provider {request_type} with an empty id accepted");
+            };
+            assert!(problem.contains("PhysicalResourceId is empty"), "{problem}");
+        }
     }
 
     #[test]

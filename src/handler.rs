@@ -4,6 +4,7 @@ use crate::attributes;
 use crate::destinations::Destinations;
 use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed};
+use crate::metrics::{self, Source};
 use crate::response::{redacted, Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
@@ -40,7 +41,7 @@ impl App {
                 let mut results = Vec::with_capacity(records.len());
                 let mut errors = Vec::new();
                 for record in records {
-                    match self.answer(record, &context).await {
+                    match self.answer(record, &context, Source::Sns).await {
                         Ok(result) => results.push(result),
                         Err(error) => errors.push(error),
                     }
@@ -57,25 +58,54 @@ impl App {
                     }),
                 }
             }
-            incoming => self.answer(incoming, &context).await,
+            incoming => {
+                self.answer(incoming, &context, Source::CloudFormation)
+                    .await
+            }
         }
     }
 
-    async fn answer(&self, incoming: Incoming, context: &Context) -> Result<Value, Failure> {
+    /// Answers one request and writes its metrics. `source` is where a CloudFormation
+    /// request came from (directly or through SNS).
+    async fn answer(
+        &self,
+        incoming: Incoming,
+        context: &Context,
+        source: Source,
+    ) -> Result<Value, Failure> {
         match incoming {
             Incoming::CloudFormation(request) => {
+                let measured = metrics::Request::start(source);
                 let budget = request_budget(&request, context);
                 let target = request.target.clone();
                 let request_type = request.kind.name();
-                let reply = match self.carry_out(*request, context, budget).await {
+                let reply = match self.carry_out(*request, context, budget, &measured).await {
                     Ok(done) => success(done),
                     Err(failed) => failure(failed, context),
                 };
-                self.deliver(&target, request_type, reply, budget).await
+                self.deliver(&target, request_type, reply, budget, &measured)
+                    .await
             }
             Incoming::Provider(request) => {
+                let measured = metrics::Request::start(Source::Provider);
                 let budget = request_budget(&request, context);
-                match self.carry_out(*request, context, budget).await {
+                let request_type = request.kind.name();
+                let outcome = self.carry_out(*request, context, budget, &measured).await;
+                let (status, physical_resource_id) = match &outcome {
+                    Ok(done) => ("SUCCESS", done.physical_resource_id.as_str()),
+                    Err(failed) => ("FAILED", failed.physical_resource_id.as_str()),
+                };
+                tracing::info!(
+                    request_type,
+                    physical_resource_id,
+                    status,
+                    duration_ms = measured.duration_ms(),
+                    aws_calls = measured.aws_calls(),
+                    "answered the provider framework"
+                );
+                let failed = outcome.is_err().then_some(Failure::REQUEST_FAILED);
+                measured.publish(request_type, failed.is_none(), 0, failed);
+                match outcome {
                     Ok(done) => {
                         let reply = success(done);
                         Ok(json!({
@@ -104,9 +134,11 @@ impl App {
                     physical_resource_id,
                     data: BTreeMap::new(),
                 };
+                let measured = metrics::Request::start(source);
                 let budget = Budget::new(context.deadline, None);
-                let request_type = request_type.unwrap_or_else(|| "unknown".into());
-                self.deliver(&target, &request_type, reply, budget).await
+                let request_type = request_type.unwrap_or_else(|| "Unknown".into());
+                self.deliver(&target, &request_type, reply, budget, &measured)
+                    .await
             }
             Incoming::Unrecognised(problem) => {
                 tracing::error!(problem, "unrecognised event");
@@ -125,16 +157,17 @@ impl App {
         request: CfnRequest,
         context: &Context,
         budget: Budget,
+        measured: &metrics::Request,
     ) -> Result<Done, Failed> {
         let known_id = request.kind.physical_resource_id().map(str::to_owned);
         let failed_create_id = lifecycle::failed_create_id(&request.target.request_id);
         self.destinations.start_request();
         let destinations = self.destinations.clone();
         let function_arn = context.invoked_function_arn.clone();
-        let work = async move {
+        let work = measured.counting(async move {
             inject_test_fault(&request);
             lifecycle::run(&destinations, &request, &function_arn).await
-        };
+        });
         let interrupted = match watchdog::guard(work, budget.work_until).await {
             Ok(result) => return result,
             Err(interrupted) => interrupted,
@@ -183,6 +216,7 @@ impl App {
         request: ProvisionRequest,
         context: &Context,
     ) -> Result<Value, Failure> {
+        let measured = metrics::Request::start(Source::EventBridge);
         let budget = Budget::new(context.deadline, None);
         self.destinations.start_request();
         let destinations = self.destinations.clone();
@@ -190,7 +224,7 @@ impl App {
         // Read per request: a setting, not start-up work.
         let name_prefix = std::env::var(PROVISIONING_NAME_PREFIX).unwrap_or_default();
         let function_arn = context.invoked_function_arn.clone();
-        let work = async move {
+        let work = measured.counting(async move {
             lifecycle::provision(
                 &destinations,
                 &request.request_type,
@@ -199,16 +233,21 @@ impl App {
                 &function_arn,
             )
             .await
-        };
+        });
         let outcome = watchdog::guard(work, budget.work_until)
             .await
             .unwrap_or_else(|interrupted| Err(self.interruption_reason(interrupted)));
+        let failed = outcome.is_err().then_some(Failure::REQUEST_FAILED);
+        measured.publish(&request_type, failed.is_none(), 0, failed);
+        let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
         match outcome {
             Ok((action, name, destination)) => {
                 tracing::info!(
                     request_type,
                     destination = name,
                     action = action.as_str(),
+                    duration_ms,
+                    aws_calls,
                     "provisioned"
                 );
                 Ok(json!({
@@ -218,7 +257,13 @@ impl App {
                 }))
             }
             Err(reason) => {
-                tracing::error!(request_type, reason, "provisioning failed");
+                tracing::error!(
+                    request_type,
+                    reason,
+                    duration_ms,
+                    aws_calls,
+                    "provisioning failed"
+                );
                 Err(Failure::request_failed(reason))
             }
         }
@@ -230,19 +275,27 @@ impl App {
         request_type: &str,
         reply: Reply,
         budget: Budget,
+        measured: &metrics::Request,
     ) -> Result<Value, Failure> {
         let body = reply.body(target);
-        let delivered = self
+        let delivery = self
             .replies
             .send(&target.response_url, body, budget.reply_until)
             .await;
+        let succeeded = reply.status == Status::Success;
+        let error = delivery
+            .outcome
+            .is_err()
+            .then_some(Failure::REPLY_NOT_DELIVERED);
+        measured.publish(request_type, succeeded, delivery.attempts, error);
+        let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
         let status = reply.status.as_str();
         let summary = json!({
             "RequestType": request_type,
             "Status": status,
             "PhysicalResourceId": reply.physical_resource_id,
         });
-        match delivered {
+        match delivery.outcome {
             Ok(()) => {
                 tracing::info!(
                     request_type,
@@ -251,6 +304,8 @@ impl App {
                     physical_resource_id = reply.physical_resource_id,
                     status,
                     reason = reply.reason.as_deref().unwrap_or_default(),
+                    duration_ms,
+                    aws_calls,
                     "replied to CloudFormation"
                 );
                 Ok(summary)
@@ -263,11 +318,13 @@ impl App {
                     physical_resource_id = reply.physical_resource_id,
                     status,
                     response_url = redacted(&target.response_url),
+                    duration_ms,
+                    aws_calls,
                     %error,
                     "the reply could not be delivered"
                 );
                 Err(Failure {
-                    kind: "ReplyNotDelivered",
+                    kind: Failure::REPLY_NOT_DELIVERED,
                     message: format!("the {status} reply could not be delivered: {error}"),
                 })
             }
@@ -284,16 +341,22 @@ pub struct Failure {
 }
 
 impl Failure {
+    const UNRECOGNISED_EVENT: &'static str = "UnrecognisedEvent";
+    const REPLY_NOT_DELIVERED: &'static str = "ReplyNotDelivered";
+    const REQUEST_FAILED: &'static str = "RequestFailed";
+
+    /// Also counted: no request metrics can be written for it.
     fn unrecognised(message: String) -> Failure {
+        metrics::publish_invocation_error(Failure::UNRECOGNISED_EVENT);
         Failure {
-            kind: "UnrecognisedEvent",
+            kind: Failure::UNRECOGNISED_EVENT,
             message,
         }
     }
 
     fn request_failed(message: String) -> Failure {
         Failure {
-            kind: "RequestFailed",
+            kind: Failure::REQUEST_FAILED,
             message,
         }
     }

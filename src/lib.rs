@@ -10,6 +10,7 @@ pub mod destinations;
 pub mod event;
 pub mod handler;
 pub mod lifecycle;
+pub mod metrics;
 pub mod properties;
 pub mod response;
 pub mod watchdog;

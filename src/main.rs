@@ -6,6 +6,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
+use cfn_logs_destination::metrics::AwsCallCounter;
 use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -53,7 +54,12 @@ async fn main() -> Result<(), Error> {
     }
     let config = loader.load().await;
 
-    let client = aws_sdk_cloudwatchlogs::Client::new(&config);
+    // Every AWS call is counted for the request's metrics (no work until a call is made).
+    let client = aws_sdk_cloudwatchlogs::Client::from_conf(
+        aws_sdk_cloudwatchlogs::config::Builder::from(&config)
+            .interceptor(AwsCallCounter)
+            .build(),
+    );
     let app = App::new(Destinations::new(client), replies);
 
     let app = &app;

@@ -21,6 +21,9 @@ use tokio::time::Instant;
 /// CloudFormation rejects larger replies.
 pub const MAX_BODY_BYTES: usize = 4096;
 const TRUNCATION_MARK: &str = " [truncated]";
+/// Each of the four echoed ids, as JSON, in a reply that must be cut to fit: four of them and
+/// the fallback Reason stay under [`MAX_BODY_BYTES`].
+const MAX_ECHOED_ID_BYTES: usize = 900;
 
 /// Delivery attempts, each bounded by timeouts, with doubling pauses in between.
 const MAX_ATTEMPTS: u32 = 5;
@@ -85,7 +88,25 @@ impl Reply {
             physical_resource_id: self.physical_resource_id.clone(),
             data: BTreeMap::new(),
         };
-        fallback.serialise(target)
+        let body = fallback.serialise(target);
+        if body.len() <= MAX_BODY_BYTES {
+            return body;
+        }
+        // The echoed ids alone are too long. CloudFormation never sends such ids (its own are
+        // well under a kilobyte each), so this request came from elsewhere; a reply cut to fit
+        // is still better than one that cannot be stored.
+        let cut = |text: &str| json_prefix(text, MAX_ECHOED_ID_BYTES).to_owned();
+        let fallback = Reply {
+            physical_resource_id: cut(&fallback.physical_resource_id),
+            ..fallback
+        };
+        let target = ReplyTarget {
+            response_url: String::new(),
+            stack_id: cut(&target.stack_id),
+            request_id: cut(&target.request_id),
+            logical_resource_id: cut(&target.logical_resource_id),
+        };
+        fallback.serialise(&target)
     }
 
     /// The body's size before any shortening, to check ahead of the work that it will fit.
@@ -163,6 +184,13 @@ impl std::fmt::Display for DeliveryError {
 
 impl std::error::Error for DeliveryError {}
 
+/// How a reply went: the outcome, and the attempts it took (the `ReplyAttempts` metric).
+#[derive(Debug)]
+pub struct Delivery {
+    pub attempts: u32,
+    pub outcome: Result<(), DeliveryError>,
+}
+
 /// Sends replies over the SDK's own HTTP stack (hyper + rustls, system trust store, which
 /// honours `SSL_CERT_FILE` and `SSL_CERT_DIR`), so the function carries one TLS implementation.
 ///
@@ -233,11 +261,18 @@ impl ReplySender {
 
     /// PUTs `body` to `url`, retrying network errors, 5xx and 429 with backoff, never past
     /// `deadline`.
-    pub async fn send(
+    pub async fn send(&self, url: &str, body: Vec<u8>, deadline: Instant) -> Delivery {
+        let mut attempts = 0;
+        let outcome = self.try_send(url, body, deadline, &mut attempts).await;
+        Delivery { attempts, outcome }
+    }
+
+    async fn try_send(
         &self,
         url: &str,
         body: Vec<u8>,
         deadline: Instant,
+        attempts: &mut u32,
     ) -> Result<(), DeliveryError> {
         let connector = self.connector_for(url);
         let mut backoff = FIRST_BACKOFF;
@@ -248,6 +283,7 @@ impl ReplySender {
                 break;
             }
             let request = put_request(url, &body)?;
+            *attempts = attempt;
             let outcome =
                 tokio::time::timeout(remaining.min(ATTEMPT_TIMEOUT), connector.call(request)).await;
             let retryable = match outcome {
@@ -399,6 +435,23 @@ mod tests {
             .as_str()
             .expect("reason")
             .contains("4096-byte"));
+    }
+
+    /// Found by the property tests (tests/generated_values.rs): a hostile payload's ids alone
+    /// exceeded the limit, and so did the fallback.
+    #[test]
+    fn a_reply_whose_echoed_ids_are_too_long_is_cut_to_fit() {
+        let mut target = target();
+        target.request_id = "\u{a1}".repeat(2100);
+        target.stack_id = "\"".repeat(1000);
+        let mut reply = failed("short".into());
+        reply.physical_resource_id = "d".repeat(3000);
+        let body = reply.body(&target);
+        assert!(body.len() <= MAX_BODY_BYTES, "{} bytes", body.len());
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(json["Status"], "FAILED");
+        let request_id = json["RequestId"].as_str().expect("request id");
+        assert!(target.request_id.starts_with(request_id) && !request_id.is_empty());
     }
 
     #[test]

@@ -1,5 +1,10 @@
-//! The demo: the sample events in `events/` played through the compiled binary against the
-//! local emulator, printing each CloudFormation reply. `scripts/demo.sh` runs it with output.
+//! The demo: sample events played through the compiled binary against the local emulator,
+//! printing each answer. `scripts/demo.sh [EVENT.json ...]` runs it with output; without
+//! arguments (and under `cargo test`) it plays events/create.json, update.json, delete.json
+//! and checks that they succeed.
+//!
+//! The demo's own output goes to stderr, so that the script can drop the test runner's lines
+//! (on stdout) and show only the answers.
 
 mod support;
 
@@ -7,12 +12,72 @@ use serde_json::Value;
 use std::time::Duration;
 use support::*;
 
-fn sample(name: &str, response_url: &str) -> Value {
-    let path = format!("{}/events/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut event: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("sample event")).expect("json");
-    event["ResponseURL"] = Value::String(response_url.to_owned());
-    event
+const DEFAULT_EVENTS: [&str; 3] = ["create.json", "update.json", "delete.json"];
+
+/// The events to play: `DEMO_EVENTS` (paths separated by newlines, set by the script), or the
+/// default three.
+fn events() -> (Vec<String>, bool) {
+    match std::env::var("DEMO_EVENTS") {
+        Ok(list) if !list.trim().is_empty() => (
+            list.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect(),
+            false,
+        ),
+        _ => (
+            DEFAULT_EVENTS
+                .iter()
+                .map(|f| format!("{}/events/{f}", env!("CARGO_MANIFEST_DIR")))
+                .collect(),
+            true,
+        ),
+    }
+}
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+}
+
+/// Points every ResponseURL of `event` (a request, or the requests in SNS records) at the
+/// local receiver.
+fn point_at(event: &mut Value, response_url: &str) {
+    if event.get("ResponseURL").is_some() {
+        event["ResponseURL"] = Value::String(response_url.to_owned());
+    }
+    if let Some(records) = event.get_mut("Records").and_then(Value::as_array_mut) {
+        for record in records {
+            let message = &mut record["Sns"]["Message"];
+            if let Some(mut request) = message
+                .as_str()
+                .and_then(|m| serde_json::from_str::<Value>(m).ok())
+            {
+                point_at(&mut request, response_url);
+                *message = Value::String(request.to_string());
+            }
+        }
+    }
+}
+
+/// What the event is about, for the heading: its type and destination name.
+fn about(event: &Value) -> String {
+    let request = match event["Records"][0]["Sns"]["Message"].as_str() {
+        Some(message) => serde_json::from_str(message).unwrap_or_default(),
+        None if event.get("detail").is_some() => event["detail"].clone(),
+        None => event.clone(),
+    };
+    format!(
+        "{} {}",
+        request["RequestType"].as_str().unwrap_or("?"),
+        request["ResourceProperties"]["DestinationName"]
+            .as_str()
+            .unwrap_or_default()
+    )
+}
+
+fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -24,29 +89,38 @@ async fn demo_create_update_delete_from_the_sample_events() {
     let aws = FaultProxy::to_moto();
     let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let logs = logs_client(&moto);
+    let (events, default) = events();
 
-    for (step, file) in ["create.json", "update.json", "delete.json"]
-        .iter()
-        .enumerate()
-    {
-        let event = sample(file, &receiver.url());
-        runtime.invoke(event.clone(), Duration::from_secs(30)).await;
-        let reply = receiver
-            .wait_for_puts(step + 1, Duration::from_secs(30))
-            .await[step]
-            .json();
-        println!(
-            "\n== events/{file} ({} {}) -> CloudFormation reply:\n{}",
-            event["RequestType"].as_str().unwrap_or_default(),
-            event["ResourceProperties"]["DestinationName"]
-                .as_str()
-                .unwrap_or_default(),
-            serde_json::to_string_pretty(&reply).expect("json")
-        );
-        assert_eq!(reply["Status"], "SUCCESS", "{reply}");
-        let found = destinations_named(&logs, "central-logs").await;
-        let present = found.len();
-        println!("   destinations named central-logs in the emulator: {present}");
-        assert_eq!(present, usize::from(*file != "delete.json"));
+    for path in &events {
+        let mut event = load(path);
+        point_at(&mut event, &receiver.url());
+        let shown = path
+            .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/"))
+            .unwrap_or(path);
+        let before = receiver.puts().len();
+        let invocation = runtime.invoke(event.clone(), Duration::from_secs(30)).await;
+        let replies: Vec<Value> = receiver.puts()[before..]
+            .iter()
+            .map(RecordedPut::json)
+            .collect();
+        eprintln!("\n== {shown} ({})", about(&event));
+        for reply in &replies {
+            eprintln!("-> CloudFormation reply:\n{}", pretty(reply));
+        }
+        match &invocation.outcome {
+            // A CloudFormation request's invocation result is only a summary: the reply is
+            // what counts, and it is shown above.
+            Outcome::Response(_) if !replies.is_empty() => {}
+            Outcome::Response(result) => eprintln!("-> invocation result:\n{}", pretty(result)),
+            Outcome::Error(error) => eprintln!("-> invocation error:\n{}", pretty(error)),
+            Outcome::NoAnswer => panic!("{shown}: the function did not answer"),
+        }
+        if default {
+            let reply = replies.last().expect("a reply");
+            assert_eq!(reply["Status"], "SUCCESS", "{reply}");
+            let present = destinations_named(&logs, "central-logs").await.len();
+            eprintln!("   destinations named central-logs in the emulator: {present}");
+            assert_eq!(present, usize::from(!path.ends_with("delete.json")));
+        }
     }
 }

@@ -275,6 +275,18 @@ async fn names_and_policies_are_held_to_the_service_model() {
             "{message}"
         );
     }
+    // `tags` is 1-50 entries: an empty map is refused, not read as "no tags".
+    let (code, _) = error(
+        strict
+            .put_destination()
+            .destination_name(unique_name("strict-empty-tags"))
+            .target_arn(TARGET)
+            .role_arn(ROLE)
+            .set_tags(Some(HashMap::new()))
+            .send()
+            .await,
+    );
+    assert_eq!(code, "InvalidParameterException");
     let (code, _) = error(
         strict
             .describe_destinations()

@@ -147,6 +147,29 @@ impl Function {
         lock(&self.logs).clone()
     }
 
+    /// The CloudWatch Embedded Metric Format documents printed so far: the lines of the logs
+    /// that are JSON objects with an `_aws` member, in order.
+    pub fn metrics(&self) -> Vec<serde_json::Value> {
+        self.logs()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|doc| doc.get("_aws").is_some())
+            .collect()
+    }
+
+    /// Waits until at least `n` EMF documents were printed and returns them all (check the
+    /// length: it is short on timeout).
+    pub async fn wait_for_metrics(&self, n: usize, timeout: Duration) -> Vec<serde_json::Value> {
+        let end = Instant::now() + timeout;
+        loop {
+            let metrics = self.metrics();
+            if metrics.len() >= n || Instant::now() >= end {
+                return metrics;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Waits until the logs contain `needle`; false on timeout.
     pub async fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
         let end = Instant::now() + timeout;

@@ -63,6 +63,9 @@ pub(super) async fn answer(
             name(&mut broken, &input, "destinationName", true);
             required(&mut broken, &input, "targetArn");
             required(&mut broken, &input, "roleArn");
+            if input["tags"].as_object().is_some_and(|t| t.is_empty()) {
+                broken.push("Value '{}' at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1".into());
+            }
             if let Some(answer) = invalid(&broken) {
                 return answer;
             }
@@ -114,11 +117,16 @@ pub(super) async fn answer(
                 return answer;
             }
             let arn = input["resourceArn"].as_str().unwrap_or_default();
-            if let Err(answer) = must_exist(upstream, caller, arn).await {
+            // Both questions at once: the layer's own round trips are not AWS's latency.
+            let (exists, listed) = tokio::join!(
+                must_exist(upstream, caller, arn),
+                list_tags(upstream, caller, arn)
+            );
+            if let Err(answer) = exists {
                 return answer;
             }
             if destination_name(arn).is_some() {
-                let mut keys: Vec<String> = match list_tags(upstream, caller, arn).await {
+                let mut keys = match listed {
                     Ok(keys) => keys,
                     Err(answer) => return answer,
                 };

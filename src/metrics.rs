@@ -1,0 +1,545 @@
+//! Per-request figures, written as one CloudWatch Embedded Metric Format (EMF) line on stdout:
+//! CloudWatch Logs turns the line into metrics, so measuring costs no API call.
+//!
+//! AWS calls are counted where they happen: the SDK interceptor [`AwsCallCounter`] sees every
+//! HTTP attempt (the SDK's own retries included), the Region it went to and the answer, and
+//! [`retrying`] marks the function's own retries. The counters of a request live in a task-local
+//! scope around its work ([`Request::counting`]), so one request's figures never mix with
+//! another's (an abandoned task cannot touch the next request's), and nothing is set up before
+//! the first request.
+
+use aws_config::Region;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use serde_json::{json, Map, Value};
+use std::future::Future;
+use std::io::Write;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+pub const DEFAULT_NAMESPACE: &str = "cfn-logs-destination";
+
+/// The request metrics, with their EMF units, in the order they are written.
+const REQUEST_METRICS: [(&str, &str); 8] = [
+    ("Succeeded", "Count"),
+    ("Failed", "Count"),
+    ("Duration", "Milliseconds"),
+    ("AwsCalls", "Count"),
+    ("Retries", "Count"),
+    ("ReplyAttempts", "Count"),
+    ("Throttled", "Count"),
+    ("Regions", "Count"),
+];
+
+/// AWS error codes that mean "slow down" (the SDK's throttling list without
+/// `LimitExceededException`, which CloudWatch Logs uses for resource quotas).
+const THROTTLING_CODES: [&str; 8] = [
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+];
+
+tokio::task_local! {
+    static COUNTERS: Arc<Counters>;
+}
+
+/// What one request's AWS calls did.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// HTTP requests sent to AWS.
+    attempts: AtomicU32,
+    /// Attempts that repeated a failed one: the SDK's retries and the function's own.
+    retries: AtomicU32,
+    /// Attempts AWS answered with a throttling error.
+    throttled: AtomicU32,
+    /// The distinct Regions the attempts went to.
+    regions: Mutex<Vec<String>>,
+}
+
+impl Counters {
+    fn attempt_sent(&self, region: Option<&str>, sdk_retry: bool) {
+        self.attempts.fetch_add(1, Ordering::Relaxed);
+        if sdk_retry {
+            self.retries.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(region) = region {
+            let mut regions = self.regions.lock().unwrap_or_else(|p| p.into_inner());
+            if !regions.iter().any(|known| known == region) {
+                regions.push(region.to_owned());
+            }
+        }
+    }
+
+    fn aws_calls(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
+    }
+
+    fn regions(&self) -> u32 {
+        let regions = self.regions.lock().unwrap_or_else(|p| p.into_inner());
+        u32::try_from(regions.len()).unwrap_or(u32::MAX)
+    }
+}
+
+/// Runs `f` on the counters of the request whose work is running, if any.
+fn with_counters(f: impl FnOnce(&Counters)) {
+    let _ = COUNTERS.try_with(|counters| f(counters));
+}
+
+/// The function is about to retry a failed call (the SDK's own retries are seen by
+/// [`AwsCallCounter`]).
+pub fn retrying() {
+    with_counters(|c| {
+        c.retries.fetch_add(1, Ordering::Relaxed);
+    });
+}
+
+/// Counts every HTTP attempt the SDK client makes, the Region it goes to and whether AWS
+/// throttled it, into the counters of the request being served.
+#[derive(Debug)]
+pub struct AwsCallCounter;
+
+impl Intercept for AwsCallCounter {
+    fn name(&self) -> &'static str {
+        "AwsCallCounter"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let region = cfg.load::<Region>().map(AsRef::as_ref);
+        let sdk_retry = cfg
+            .load::<RequestAttempts>()
+            .is_some_and(|attempts| attempts.attempts() > 1);
+        with_counters(|c| c.attempt_sent(region, sdk_retry));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if context.response().is_some_and(is_throttling) {
+            with_counters(|c| {
+                c.throttled.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A throttling answer: HTTP 429, or an error whose code (AWS JSON: the `x-amzn-errortype`
+/// header or the body's `__type`) is a throttling code.
+fn is_throttling(response: &HttpResponse) -> bool {
+    let status = response.status().as_u16();
+    if status == 429 {
+        return true;
+    }
+    if status < 400 {
+        return false;
+    }
+    let body_code = || {
+        let body: Value = serde_json::from_slice(response.body().bytes()?).ok()?;
+        let code = body.get("__type").or_else(|| body.get("code"))?;
+        code.as_str().map(str::to_owned)
+    };
+    let code = match response.headers().get("x-amzn-errortype") {
+        Some(header) => header.to_owned(),
+        None => match body_code() {
+            Some(code) => code,
+            None => return false,
+        },
+    };
+    // "aws.protocoltests#ThrottlingException:http://..." -> "ThrottlingException".
+    let code = code.split(':').next().unwrap_or_default();
+    let code = code.rsplit('#').next().unwrap_or_default();
+    THROTTLING_CODES.contains(&code)
+}
+
+/// Where a request came from: the `Source` dimension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    CloudFormation,
+    Sns,
+    EventBridge,
+    Provider,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CloudFormation => "CloudFormation",
+            Source::Sns => "SNS",
+            Source::EventBridge => "EventBridge",
+            Source::Provider => "Provider",
+        }
+    }
+}
+
+/// One request being measured, from its arrival to its answer.
+#[derive(Debug)]
+pub struct Request {
+    source: Source,
+    started: Instant,
+    counters: Arc<Counters>,
+}
+
+impl Request {
+    pub fn start(source: Source) -> Request {
+        Request {
+            source,
+            started: Instant::now(),
+            counters: Arc::default(),
+        }
+    }
+
+    /// `work`, with its AWS calls counted as this request's.
+    pub fn counting<F: Future>(&self, work: F) -> impl Future<Output = F::Output> {
+        COUNTERS.scope(Arc::clone(&self.counters), work)
+    }
+
+    /// Milliseconds since the request arrived, to the microsecond.
+    pub fn duration_ms(&self) -> f64 {
+        (self.started.elapsed().as_secs_f64() * 1e6).round() / 1000.0
+    }
+
+    pub fn aws_calls(&self) -> u32 {
+        self.counters.aws_calls()
+    }
+
+    /// Writes the request's EMF line. `error` is the invocation's error type when the
+    /// invocation ends in error because of this request.
+    pub fn publish(
+        &self,
+        request_type: &str,
+        succeeded: bool,
+        reply_attempts: u32,
+        error: Option<&'static str>,
+    ) {
+        let c = &self.counters;
+        let figures = Figures {
+            request: Some(RequestFigures {
+                request_type: request_type.to_owned(),
+                source: self.source,
+                succeeded,
+                duration_ms: self.duration_ms(),
+                aws_calls: c.aws_calls(),
+                retries: c.retries.load(Ordering::Relaxed),
+                reply_attempts,
+                throttled: c.throttled.load(Ordering::Relaxed),
+                regions: c.regions(),
+            }),
+            error,
+        };
+        print_line(&figures);
+    }
+}
+
+/// An invocation that ended in error before any request could be made out of it
+/// (`UnrecognisedEvent`).
+pub fn publish_invocation_error(error: &'static str) {
+    print_line(&Figures {
+        request: None,
+        error: Some(error),
+    });
+}
+
+/// What one EMF line reports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figures {
+    pub request: Option<RequestFigures>,
+    /// The invocation's error type, counted as `InvocationErrors` by `ErrorType`.
+    pub error: Option<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestFigures {
+    pub request_type: String,
+    pub source: Source,
+    pub succeeded: bool,
+    pub duration_ms: f64,
+    pub aws_calls: u32,
+    pub retries: u32,
+    pub reply_attempts: u32,
+    pub throttled: u32,
+    pub regions: u32,
+}
+
+/// The EMF document. Each metric is published by its dimensions and also without any (the
+/// empty dimension set), which is what the template's alarms watch.
+pub fn document(namespace: &str, timestamp_ms: u64, figures: &Figures) -> Value {
+    let mut root = Map::new();
+    let mut directives = Vec::new();
+    if let Some(r) = &figures.request {
+        let metrics: Vec<Value> = REQUEST_METRICS
+            .iter()
+            .map(|(name, unit)| json!({"Name": name, "Unit": unit}))
+            .collect();
+        directives.push(json!({
+            "Namespace": namespace,
+            "Dimensions": [["RequestType", "Source"], []],
+            "Metrics": metrics,
+        }));
+        root.insert("RequestType".into(), json!(r.request_type));
+        root.insert("Source".into(), json!(r.source.as_str()));
+        let values = [
+            json!(u8::from(r.succeeded)),
+            json!(u8::from(!r.succeeded)),
+            json!(r.duration_ms),
+            json!(r.aws_calls),
+            json!(r.retries),
+            json!(r.reply_attempts),
+            json!(r.throttled),
+            json!(r.regions),
+        ];
+        for ((name, _), value) in REQUEST_METRICS.iter().zip(values) {
+            root.insert((*name).into(), value);
+        }
+    }
+    if let Some(error) = figures.error {
+        directives.push(json!({
+            "Namespace": namespace,
+            "Dimensions": [["ErrorType"], []],
+            "Metrics": [{"Name": "InvocationErrors", "Unit": "Count"}],
+        }));
+        root.insert("ErrorType".into(), json!(error));
+        root.insert("InvocationErrors".into(), json!(1));
+    }
+    root.insert(
+        "_aws".into(),
+        json!({"Timestamp": timestamp_ms, "CloudWatchMetrics": directives}),
+    );
+    Value::Object(root)
+}
+
+/// `METRICS_NAMESPACE`, or the default when it is unset or blank.
+fn namespace() -> String {
+    std::env::var("METRICS_NAMESPACE")
+        .ok()
+        .filter(|ns| !ns.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned())
+}
+
+/// Straight to stdout as one line, with one write: the log subscriber writes there too, and a
+/// line of its own is what CloudWatch Logs reads as an EMF document in both log formats.
+fn print_line(figures: &Figures) {
+    let timestamp_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    let mut line = document(&namespace(), timestamp_ms, figures).to_string();
+    line.push('\n');
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(line.as_bytes());
+    let _ = stdout.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(succeeded: bool) -> RequestFigures {
+        RequestFigures {
+            request_type: "Create".into(),
+            source: Source::Sns,
+            succeeded,
+            duration_ms: 12.346,
+            aws_calls: 4,
+            retries: 1,
+            reply_attempts: 2,
+            throttled: 1,
+            regions: 1,
+        }
+    }
+
+    fn directive(document: &Value, n: usize) -> &Value {
+        &document["_aws"]["CloudWatchMetrics"][n]
+    }
+
+    /// Every metric a directive names must be a number at the root, and every dimension a
+    /// string there: CloudWatch drops a document that breaks either rule.
+    fn assert_valid_emf(document: &Value) {
+        let directives = document["_aws"]["CloudWatchMetrics"]
+            .as_array()
+            .expect("directives");
+        assert!(!directives.is_empty());
+        assert!(document["_aws"]["Timestamp"].is_u64());
+        for d in directives {
+            for metric in d["Metrics"].as_array().expect("metrics") {
+                let name = metric["Name"].as_str().expect("name");
+                assert!(document[name].is_number(), "{name} in {document}");
+            }
+            for set in d["Dimensions"].as_array().expect("dimension sets") {
+                for key in set.as_array().expect("dimension set") {
+                    let key = key.as_str().expect("dimension name");
+                    assert!(document[key].is_string(), "{key} in {document}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_request_is_one_directive_by_request_type_and_source_and_without_dimensions() {
+        let figures = Figures {
+            request: Some(request(true)),
+            error: None,
+        };
+        let doc = document("ns", 1_700_000_000_000, &figures);
+        assert_valid_emf(&doc);
+        assert_eq!(doc["_aws"]["Timestamp"], 1_700_000_000_000u64);
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"].as_array().map(Vec::len),
+            Some(1)
+        );
+        let d = directive(&doc, 0);
+        assert_eq!(d["Namespace"], "ns");
+        assert_eq!(d["Dimensions"], json!([["RequestType", "Source"], []]));
+        let names: Vec<&str> = d["Metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .filter_map(|m| m["Name"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Succeeded",
+                "Failed",
+                "Duration",
+                "AwsCalls",
+                "Retries",
+                "ReplyAttempts",
+                "Throttled",
+                "Regions"
+            ]
+        );
+        assert_eq!(
+            d["Metrics"][2],
+            json!({"Name": "Duration", "Unit": "Milliseconds"})
+        );
+        assert_eq!(doc["RequestType"], "Create");
+        assert_eq!(doc["Source"], "SNS");
+        assert_eq!(doc["Succeeded"], 1);
+        assert_eq!(doc["Failed"], 0);
+        assert_eq!(doc["Duration"], 12.346);
+        assert_eq!(doc["AwsCalls"], 4);
+        assert_eq!(doc["Retries"], 1);
+        assert_eq!(doc["ReplyAttempts"], 2);
+        assert_eq!(doc["Throttled"], 1);
+        assert_eq!(doc["Regions"], 1);
+        assert!(doc.get("ErrorType").is_none());
+    }
+
+    #[test]
+    fn a_failed_request_that_ends_the_invocation_in_error_counts_both() {
+        let figures = Figures {
+            request: Some(request(false)),
+            error: Some("ReplyNotDelivered"),
+        };
+        let doc = document("ns", 1, &figures);
+        assert_valid_emf(&doc);
+        assert_eq!(doc["Succeeded"], 0);
+        assert_eq!(doc["Failed"], 1);
+        let errors = directive(&doc, 1);
+        assert_eq!(errors["Dimensions"], json!([["ErrorType"], []]));
+        assert_eq!(
+            errors["Metrics"],
+            json!([{"Name": "InvocationErrors", "Unit": "Count"}])
+        );
+        assert_eq!(doc["ErrorType"], "ReplyNotDelivered");
+        assert_eq!(doc["InvocationErrors"], 1);
+    }
+
+    #[test]
+    fn an_unrecognised_event_has_only_the_error_directive() {
+        let figures = Figures {
+            request: None,
+            error: Some("UnrecognisedEvent"),
+        };
+        let doc = document("ns", 1, &figures);
+        assert_valid_emf(&doc);
+        assert_eq!(
+            doc["_aws"]["CloudWatchMetrics"].as_array().map(Vec::len),
+            Some(1)
+        );
+        assert_eq!(doc["ErrorType"], "UnrecognisedEvent");
+        assert!(doc.get("RequestType").is_none() && doc.get("Succeeded").is_none());
+    }
+
+    fn response(status: u16, header: Option<&str>, body: &str) -> HttpResponse {
+        let mut response = HttpResponse::new(
+            status.try_into().expect("status"),
+            aws_smithy_types::body::SdkBody::from(body.to_owned()),
+        );
+        if let Some(header) = header {
+            response
+                .headers_mut()
+                .insert("x-amzn-errortype", header.to_owned());
+        }
+        response
+    }
+
+    #[test]
+    fn throttling_is_told_by_status_header_or_body() {
+        assert!(is_throttling(&response(429, None, "")));
+        assert!(is_throttling(&response(
+            400,
+            Some("ThrottlingException:http://internal.amazon.com/coral/"),
+            ""
+        )));
+        assert!(is_throttling(&response(
+            400,
+            None,
+            r#"{"__type":"com.amazonaws.logs#ThrottlingException","message":"Rate exceeded"}"#
+        )));
+        assert!(!is_throttling(&response(
+            400,
+            None,
+            r#"{"__type":"LimitExceededException","message":"too many destinations"}"#
+        )));
+        assert!(!is_throttling(&response(
+            400,
+            Some("InvalidParameterException"),
+            ""
+        )));
+        assert!(!is_throttling(&response(200, None, "{}")));
+        assert!(!is_throttling(&response(500, None, "not json")));
+    }
+
+    #[tokio::test]
+    async fn counters_belong_to_the_request_whose_work_runs() {
+        let first = Request::start(Source::CloudFormation);
+        let second = Request::start(Source::CloudFormation);
+        first
+            .counting(async {
+                with_counters(|c| c.attempt_sent(Some("us-east-1"), false));
+                retrying();
+                with_counters(|c| c.attempt_sent(Some("us-east-1"), true));
+                with_counters(|c| c.attempt_sent(Some("eu-west-1"), false));
+            })
+            .await;
+        // Outside any request: not counted anywhere.
+        with_counters(|c| c.attempt_sent(Some("us-east-1"), false));
+        assert_eq!(first.aws_calls(), 3);
+        assert_eq!(first.counters.retries.load(Ordering::Relaxed), 2);
+        assert_eq!(first.counters.regions(), 2);
+        assert_eq!(second.aws_calls(), 0);
+        assert_eq!(second.counters.regions(), 0);
+    }
+}
