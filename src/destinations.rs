@@ -149,12 +149,21 @@ where
     }
 }
 
+/// The calls of the current request: those running (several at once when independent), and
+/// the last one made.
+#[derive(Debug, Default)]
+struct Steps {
+    running: Vec<(u64, String)>,
+    last: String,
+    next_id: u64,
+}
+
 /// CloudWatch Logs destinations, through one SDK client built once per process.
 #[derive(Clone, Debug)]
 pub struct Destinations {
     client: Client,
-    /// The call in progress, so that a timed-out request can say what it was waiting for.
-    step: Arc<Mutex<String>>,
+    /// The calls in progress, so that a timed-out request can say what it was waiting for.
+    steps: Arc<Mutex<Steps>>,
     /// A destination this request holds as its own: its PutDestination may have created it
     /// (the call succeeded, or an attempt got no answer), or it took over its own earlier
     /// creation. An interrupted Create must name it in its reply, so that the rollback Delete
@@ -166,14 +175,14 @@ impl Destinations {
     pub fn new(client: Client) -> Self {
         Destinations {
             client,
-            step: Arc::default(),
+            steps: Arc::default(),
             held: Arc::default(),
         }
     }
 
     /// Forgets what earlier requests did; called as each request starts.
     pub fn start_request(&self) {
-        self.set_step(String::new());
+        *self.steps.lock().unwrap_or_else(|p| p.into_inner()) = Steps::default();
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
@@ -188,18 +197,46 @@ impl Destinations {
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
     }
 
-    /// The call in progress (or last made), with the error it is retrying after, if any.
+    /// The calls in progress (or the last made), each with the error it is retrying after, if
+    /// any.
     pub fn current_step(&self) -> String {
-        let step = self.step.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        if step.is_empty() {
+        let steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        if !steps.running.is_empty() {
+            let running: Vec<&str> = steps
+                .running
+                .iter()
+                .map(|(_, step)| step.as_str())
+                .collect();
+            return running.join(" and ");
+        }
+        if steps.last.is_empty() {
             "the request".into()
         } else {
-            step
+            steps.last.clone()
         }
     }
 
-    fn set_step(&self, step: String) {
-        *self.step.lock().unwrap_or_else(|p| p.into_inner()) = step;
+    /// Records a call that starts (`id` None, returns its id) or retries.
+    fn set_step(&self, id: Option<u64>, step: String) -> u64 {
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        let id = id.unwrap_or_else(|| {
+            steps.next_id += 1;
+            let id = steps.next_id;
+            steps.running.push((id, String::new()));
+            id
+        });
+        if let Some(entry) = steps.running.iter_mut().find(|(running, _)| *running == id) {
+            entry.1.clone_from(&step);
+        }
+        steps.last = step;
+        id
+    }
+
+    /// A call that ended. One the watchdog abandoned never gets here: it stays running, so
+    /// that the timeout's Reason names it.
+    fn end_step(&self, id: u64) {
+        let mut steps = self.steps.lock().unwrap_or_else(|p| p.into_inner());
+        steps.running.retain(|(running, _)| *running != id);
     }
 
     /// Makes one call, retrying what is worth retrying: transient failures a bounded number of
@@ -223,14 +260,17 @@ impl Destinations {
         let mut attempts = 0;
         // Counted apart from the role propagation failures, which have a window of their own.
         let mut transient_failures = 0;
-        self.set_step(format!("{operation} for destination {name}"));
+        let step = self.set_step(None, format!("{operation} for destination {name}"));
         loop {
             let outcome = attempt().await.map_err(|e| aws_error(operation, name, e));
             if may_create && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true) {
                 self.hold(name);
             }
             let error = match outcome {
-                Ok(value) => return Ok(value),
+                Ok(value) => {
+                    self.end_step(step);
+                    return Ok(value);
+                }
                 Err(error) => error,
             };
             attempts += 1;
@@ -243,14 +283,18 @@ impl Destinations {
                 Retry::Never => false,
             };
             if !retry {
+                self.end_step(step);
                 return Err(error);
             }
             tracing::warn!(operation, destination = name, attempts, %error, "retrying");
             crate::metrics::retrying();
-            self.set_step(format!(
-                "{operation} for destination {name} (attempt {}, after: {error})",
-                attempts + 1
-            ));
+            self.set_step(
+                Some(step),
+                format!(
+                    "{operation} for destination {name} (attempt {}, after: {error})",
+                    attempts + 1
+                ),
+            );
             tokio::time::sleep(with_jitter(pause)).await;
             pause = (pause * 2).min(LONGEST_PAUSE);
         }
@@ -259,7 +303,7 @@ impl Destinations {
     /// The region the client calls, needed to name a destination's ARN without asking AWS.
     /// The same calls in `region`: a client built on demand from this one's configuration
     /// (HTTP client and TLS, credentials, timeouts, retries), so that listing Regions costs
-    /// nothing at start-up. It shares this request's step and the record of what it holds.
+    /// nothing at start-up. It shares this request's steps and the record of what it holds.
     pub fn in_region(&self, region: &str) -> Destinations {
         let config = self
             .client
@@ -271,7 +315,7 @@ impl Destinations {
             .build();
         Destinations {
             client: Client::from_conf(config),
-            step: Arc::clone(&self.step),
+            steps: Arc::clone(&self.steps),
             held: Arc::clone(&self.held),
         }
     }

@@ -20,9 +20,11 @@ fn full_props(name: &str) -> Value {
     properties
 }
 
-/// Holds TagResource and waits until the function is in it: PutDestination has answered.
+/// Holds TagResource and PutDestinationPolicy (the function makes them at once) and waits
+/// until the function is in them: PutDestination has answered.
 async fn stop_in_the_window(stack: &Stack, create: &Value) {
     stack.proxy.hang("TagResource");
+    stack.proxy.hang("PutDestinationPolicy");
     stack
         .runtime
         .queue(create.clone(), &deadline_header(DEADLINE));
@@ -84,6 +86,40 @@ async fn a_create_killed_before_tagging_is_finished_by_its_redelivery() {
     let delete = delete_request(&create, &stack.url(), &name);
     stack.succeed(&delete).await;
     assert_eq!(stored(&stack.logs, &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_killed_after_its_policy_but_before_its_tag_is_finished_by_its_redelivery() {
+    let stack = Stack::start();
+    let name = unique_name("crash-policy");
+    let create = create_request(&stack.url(), "Destination", full_props(&name));
+    // Tags and policy go out at once: here the policy lands and the tags never do.
+    stack.proxy.hang("TagResource");
+    stack
+        .runtime
+        .queue(create.clone(), &deadline_header(DEADLINE));
+    let started = std::time::Instant::now();
+    while stored(&stack.logs, &name)
+        .await
+        .is_none_or(|left| left.policy.is_none())
+    {
+        assert!(started.elapsed() < REACH, "the policy never landed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stack.function.kill();
+    let left = existing(&stack.logs, &name).await;
+    assert_eq!(left.policy, Some(policy_for("111122223333")));
+    assert!(tags(&stack.logs, &left.arn).await.is_empty());
+
+    // Untagged but with exactly the requested policy: still this resource's own creation.
+    stack.proxy.clear_rules();
+    let _retry = Function::builder(&stack.runtime.address(), &stack.proxy.endpoint()).spawn();
+    let answer = stack.invoke(&create).await;
+    assert_eq!(answer.status(), "SUCCESS", "{}", answer.reply);
+    assert_eq!(answer.physical_id(), name);
+    let tags = tags(&stack.logs, &left.arn).await;
+    assert!(tags.contains_key(OWNER_TAG), "{tags:?}");
+    assert_eq!(names_with_prefix(&stack.logs, &name).await, [name.as_str()]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -94,8 +94,7 @@ pub async fn create_destination(
     owner: &str,
     adopt: bool,
 ) -> Result<Created, CreateFailure> {
-    let found =
-        ownership::observe(logs, name, owner, &desired.target_arn, &desired.role_arn).await?;
+    let found = ownership::observe(logs, name, owner, Some(desired)).await?;
     match found {
         Found::Absent => Ok(create_new(logs, name, desired, owner).await?.into()),
         Found::Unfinished(destination) => {
@@ -152,7 +151,7 @@ pub async fn create_new(
     finish(logs, destination, desired, owner, &Tags::new()).await
 }
 
-/// Tags (the ownership tag first of all) and policy for a destination this request holds. If
+/// Tags (the ownership tag among them) and policy for a destination this request holds. If
 /// either fails, the destination is removed, so that nothing is left that no rollback would
 /// remove.
 pub async fn finish(
@@ -163,15 +162,17 @@ pub async fn finish(
     current_tags: &Tags,
 ) -> Result<Destination, CreateFailure> {
     let wanted = converge::tags_with_owner(desired, owner);
-    let outcome = async {
-        converge::tags(logs, &destination, current_tags, &wanted).await?;
-        if let Some(policy) = converge::access_policy(desired, &destination)? {
-            converge::policy_if_changed(logs, &destination, &policy, desired).await?;
+    // Both at once: each is a round trip a stack deploy waits for. A crash between them can
+    // leave the policy without the tag; the ownership rule recognises the requested policy.
+    let tagged = converge::tags(logs, &destination, current_tags, &wanted);
+    let policy_set = async {
+        match converge::access_policy(desired, &destination)? {
+            Some(policy) => converge::policy_if_changed(logs, &destination, &policy, desired).await,
+            None => Ok(()),
         }
-        Ok(())
-    }
-    .await;
-    match outcome {
+    };
+    let (tagged, policy_set) = tokio::join!(tagged, policy_set);
+    match tagged.and(policy_set) {
         Ok(()) => Ok(destination),
         Err(error) => Err(remove_after_failure(logs, &destination.name, error).await),
     }

@@ -71,20 +71,18 @@ pub async fn delete_if_owned(
         let Some(destination) = destination else {
             return Ok(None);
         };
-        // The properties say which target and role this resource gave it.
-        properties::parse(properties).is_ok_and(|desired| {
-            matches!(
-                ownership::classify(
-                    destination,
-                    tags,
-                    owner,
-                    &desired.target_arn,
-                    &desired.role_arn,
-                    ownership::now_ms(),
-                ),
-                Found::Unfinished(_)
-            )
-        })
+        // The properties say what this resource gave it.
+        let desired = properties::parse(properties).ok();
+        matches!(
+            ownership::classify(
+                destination,
+                tags,
+                owner,
+                desired.as_ref(),
+                ownership::now_ms()
+            ),
+            Found::Unfinished(_)
+        )
     } else {
         false
     };

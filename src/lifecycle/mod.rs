@@ -312,7 +312,14 @@ pub(crate) mod tests {
         let refused = mock!(Client::tag_resource).then_error(|| {
             TagResourceError::InvalidParameterException(invalid_parameter("tagging denied"))
         });
-        let rules = [&no_destination(), &put_untagged(), &refused, &deleted()];
+        // The policy goes out at the same time as the tags.
+        let rules = [
+            &no_destination(),
+            &put_untagged(),
+            &refused,
+            &policy_set(),
+            &deleted(),
+        ];
         let failed = create_with(&rules).await.expect_err("the create must fail");
         assert_all_called(&rules);
         assert_eq!(failed.physical_resource_id, failed_create_id("r1"));

@@ -68,6 +68,8 @@ pub fn generated_name(target: &ReplyTarget) -> String {
     let suffix: String = (0..12)
         .map(|i| ALPHABET[((hash >> (i * 5)) & 31) as usize] as char)
         .collect();
+    // Within both of a name's limits, characters and bytes (it is also the PhysicalResourceId).
+    let mut room = properties::MAX_NAME_BYTES - suffix.len() - 1;
     let base: String = format!("{stack_name}-{}", target.logical_resource_id)
         .chars()
         .map(|c| {
@@ -78,6 +80,11 @@ pub fn generated_name(target: &ReplyTarget) -> String {
             }
         })
         .take(properties::MAX_NAME_CHARS - suffix.len() - 1)
+        .take_while(|c| {
+            let fits = c.len_utf8() <= room;
+            room = room.saturating_sub(c.len_utf8());
+            fits
+        })
         .collect();
     format!("{base}-{suffix}")
 }
@@ -117,6 +124,8 @@ mod tests {
             "{} chars",
             long.chars().count()
         );
+        let wide = generated_name(&target(STACK, &"日".repeat(500), "r"));
+        assert!(properties::is_valid_name(&wide), "{} bytes", wide.len());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! between the two it exists untagged. If the process dies there (or the watchdog abandons the
 //! work), the redelivered request or the rollback Delete must still recognise it as ours. The
 //! rule: an untagged destination is this resource's unfinished creation when it has
-//! - no tags at all and no access policy (we tag and set the policy right after creating it),
+//! - no tags at all (we tag it right after creating it),
+//! - no access policy, or exactly the one this request asks for (set at the same time as the
+//!   tags, so a crash can leave it without them),
 //! - exactly the target and role this request asks for, and
 //! - a `creationTime` within [`UNFINISHED_WINDOW`] of now: a request that can still be answered
 //!   is at most that old (a ResponseURL is valid for about two hours).
@@ -13,6 +15,7 @@
 
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::lifecycle::OWNER_TAG;
+use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -42,13 +45,13 @@ pub enum Found {
 }
 
 /// Looks at the destination `name` (DescribeDestinations, then ListTagsForResource when it
-/// exists) and tells whose it is.
+/// exists) and tells whose it is. `desired` is what this request asks for (`None` when the
+/// request does not say: then nothing untagged is recognised as ours).
 pub async fn observe(
     logs: &Destinations,
     name: &str,
     owner: &str,
-    target_arn: &str,
-    role_arn: &str,
+    desired: Option<&DestinationProperties>,
 ) -> Result<Found, AwsError> {
     let Some(destination) = logs.find(name).await? else {
         return Ok(Found::Absent);
@@ -57,27 +60,21 @@ pub async fn observe(
         // Deleted between the two calls.
         return Ok(Found::Absent);
     };
-    Ok(classify(
-        destination,
-        tags,
-        owner,
-        target_arn,
-        role_arn,
-        now_ms(),
-    ))
+    Ok(classify(destination, tags, owner, desired, now_ms()))
 }
 
 pub fn classify(
     destination: Destination,
     tags: Tags,
     owner: &str,
-    target_arn: &str,
-    role_arn: &str,
+    desired: Option<&DestinationProperties>,
     now_ms: i64,
 ) -> Found {
     if tags.get(OWNER_TAG).map(String::as_str) == Some(owner) {
         Found::Owned { destination, tags }
-    } else if is_unfinished_creation(&destination, &tags, target_arn, role_arn, now_ms) {
+    } else if desired
+        .is_some_and(|desired| is_unfinished_creation(&destination, &tags, desired, now_ms))
+    {
         Found::Unfinished(destination)
     } else {
         Found::Foreign { destination, tags }
@@ -88,19 +85,27 @@ pub fn classify(
 pub fn is_unfinished_creation(
     destination: &Destination,
     tags: &Tags,
-    target_arn: &str,
-    role_arn: &str,
+    desired: &DestinationProperties,
     now_ms: i64,
 ) -> bool {
     let window = UNFINISHED_WINDOW.as_millis() as i64;
     let skew = CLOCK_SKEW.as_millis() as i64;
+    let policy_is_none_or_ours = match destination
+        .access_policy
+        .as_deref()
+        .filter(|policy| !policy.trim().is_empty())
+    {
+        None => true,
+        found => desired
+            .access_policy(&destination.arn)
+            .ok()
+            .flatten()
+            .is_some_and(|requested| requested.same_as(found)),
+    };
     tags.is_empty()
-        && destination
-            .access_policy
-            .as_deref()
-            .is_none_or(|policy| policy.trim().is_empty())
-        && destination.target_arn == target_arn
-        && destination.role_arn == role_arn
+        && policy_is_none_or_ours
+        && destination.target_arn == desired.target_arn
+        && destination.role_arn == desired.role_arn
         && destination
             .creation_time_ms
             .is_some_and(|created| created >= now_ms - window && created <= now_ms + skew)
@@ -132,12 +137,23 @@ mod tests {
         }
     }
 
+    const REQUESTED_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[]}"#;
+
+    fn requested() -> DestinationProperties {
+        crate::properties::parse(&serde_json::json!({
+            "TargetArn": TARGET,
+            "RoleArn": ROLE,
+            "DestinationPolicy": REQUESTED_POLICY,
+        }))
+        .expect("valid properties")
+    }
+
     fn found(destination: Destination, tags: &[(&str, &str)]) -> Found {
         let tags = tags
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        classify(destination, tags, OWNER, TARGET, ROLE, NOW)
+        classify(destination, tags, OWNER, Some(&requested()), NOW)
     }
 
     fn is_foreign(found: &Found) -> bool {
@@ -162,6 +178,20 @@ mod tests {
         assert!(matches!(found(almost_too_old, &[]), Found::Unfinished(_)));
         let clock_ahead = destination(Some(NOW + 60_000));
         assert!(matches!(found(clock_ahead, &[]), Found::Unfinished(_)));
+        // Tags and policy are written at once: the policy may have landed without the tags.
+        let mut with_our_policy = destination(Some(NOW));
+        with_our_policy.access_policy =
+            Some(r#"{ "Statement": [], "Version": "2012-10-17" }"#.into());
+        assert!(matches!(found(with_our_policy, &[]), Found::Unfinished(_)));
+    }
+
+    #[test]
+    fn a_request_that_does_not_say_what_it_wants_recognises_nothing_untagged() {
+        let just_now = destination(Some(NOW - 1_000));
+        assert!(matches!(
+            classify(just_now, Tags::new(), OWNER, None, NOW),
+            Found::Foreign { .. }
+        ));
     }
 
     #[test]
@@ -175,9 +205,9 @@ mod tests {
             destination(Some(NOW)),
             &[(OWNER_TAG, "other-stack/uuid/Destination")]
         )));
-        let mut with_policy = destination(Some(NOW));
-        with_policy.access_policy = Some(r#"{"Version":"2012-10-17"}"#.into());
-        assert!(is_foreign(&found(with_policy, &[])));
+        let mut with_other_policy = destination(Some(NOW));
+        with_other_policy.access_policy = Some(r#"{"Version":"2012-10-17"}"#.into());
+        assert!(is_foreign(&found(with_other_policy, &[])));
         let mut other_target = destination(Some(NOW));
         other_target.target_arn = format!("{TARGET}-other");
         assert!(is_foreign(&found(other_target, &[])));

@@ -59,8 +59,8 @@ pub async fn provision(
             Ok((action, name, Some(destination)))
         }
         "Delete" => {
-            // Only the name (and an explicit adoption) matter to a Delete; the target and role,
-            // when they are valid, recognise an interrupted creation.
+            // Only the name (and an explicit adoption) matter to a Delete; the rest, when it is
+            // valid, recognises an interrupted creation.
             let name = properties
                 .get("DestinationName")
                 .and_then(Value::as_str)
@@ -70,10 +70,8 @@ pub async fn provision(
             let adopt = properties.get("AdoptExisting").is_some_and(|v| {
                 v == true || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
             });
-            let (target, role) = properties::parse(properties)
-                .map(|p| (p.target_arn, p.role_arn))
-                .unwrap_or_default();
-            let found = ownership::observe(logs, name, PROVISIONING_OWNER, &target, &role)
+            let desired = properties::parse(properties).ok();
+            let found = ownership::observe(logs, name, PROVISIONING_OWNER, desired.as_ref())
                 .await
                 .map_err(|e| e.to_string())?;
             let may_delete = match &found {
@@ -104,15 +102,9 @@ async fn put(
     name: &str,
     desired: &DestinationProperties,
 ) -> Result<(Action, Destination), String> {
-    let found = ownership::observe(
-        logs,
-        name,
-        PROVISIONING_OWNER,
-        &desired.target_arn,
-        &desired.role_arn,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let found = ownership::observe(logs, name, PROVISIONING_OWNER, Some(desired))
+        .await
+        .map_err(|e| e.to_string())?;
     let failure = |f: crate::lifecycle::create::CreateFailure| f.reason;
     match found {
         Found::Absent => create_new(logs, name, desired, PROVISIONING_OWNER)

@@ -56,7 +56,7 @@ pub async fn update(
         )));
     }
 
-    let found = ownership::observe(logs, &name, owner, &desired.target_arn, &desired.role_arn)
+    let found = ownership::observe(logs, &name, owner, Some(&desired))
         .await
         .map_err(|e| fail(e.to_string()))?;
     let destination = match found {

@@ -6,7 +6,11 @@ use super::{Checker, MAX_NAME_CHARS};
 /// the reply (which echoes both) always fits CloudFormation's 4096-byte limit.
 const MAX_ARN_CHARS: usize = 1024;
 
-/// A valid destination name: what CloudWatch Logs accepts.
+/// The name is the resource's PhysicalResourceId, which CloudFormation limits to 1 KB: 512
+/// characters of a multi-byte script can pass that.
+pub const MAX_NAME_BYTES: usize = 1024;
+
+/// A valid destination name: what CloudWatch Logs accepts, and CloudFormation as an id.
 pub fn is_valid_name(name: &str) -> bool {
     name_rule_broken(name).is_none()
 }
@@ -16,6 +20,13 @@ fn name_rule_broken(name: &str) -> Option<String> {
     if chars == 0 || chars > MAX_NAME_CHARS {
         return Some(format!(
             "must be 1 to {MAX_NAME_CHARS} characters long (got {chars})"
+        ));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Some(format!(
+            "must be at most {MAX_NAME_BYTES} bytes in UTF-8 (got {}): it is the resource's \
+             PhysicalResourceId, which CloudFormation limits to 1 KB",
+            name.len()
         ));
     }
     if name.contains([':', '*']) {
@@ -109,6 +120,10 @@ mod tests {
             errors(with("DestinationName", json!("x".repeat(513)))).contains("1 to 512 characters")
         );
         assert!(parse(&with("DestinationName", json!("x".repeat(512)))).is_ok());
+        // 512 characters, but 1536 bytes: too long for a PhysicalResourceId.
+        assert!(errors(with("DestinationName", json!("日".repeat(512))))
+            .contains("DestinationName must be at most 1024 bytes"));
+        assert!(parse(&with("DestinationName", json!("日".repeat(341)))).is_ok());
         assert_eq!(
             parse(&with("DestinationName", json!("")))
                 .expect("empty is absent")

@@ -76,14 +76,8 @@ async fn observe_all(
     desired: &DestinationProperties,
 ) -> BTreeMap<String, Observed> {
     each(regions, |region| async move {
-        let found = ownership::observe(
-            &logs.in_region(&region),
-            name,
-            owner,
-            &desired.target_arn,
-            &desired.role_arn,
-        )
-        .await;
+        // Each Region checks a found policy against its own ARN (the crash-window rule).
+        let found = ownership::observe(&logs.in_region(&region), name, owner, Some(desired)).await;
         match found {
             Ok(Found::Absent) => Observed::Absent,
             Ok(Found::Owned { .. } | Found::Unfinished(_)) => Observed::Owned,
