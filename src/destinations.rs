@@ -169,6 +169,10 @@ pub struct Destinations {
     /// creation. An interrupted Create must name it in its reply, so that the rollback Delete
     /// removes it (if it is this resource's).
     held: Arc<Mutex<Option<String>>>,
+    /// The Region a fanned-out request's client works in, named in its steps (" in REGION"),
+    /// so that a timeout says which Regions were still running. Empty for the function's own
+    /// client, whose steps read as they did before `Regions`.
+    place: String,
 }
 
 impl Destinations {
@@ -177,6 +181,7 @@ impl Destinations {
             client,
             steps: Arc::default(),
             held: Arc::default(),
+            place: String::new(),
         }
     }
 
@@ -260,7 +265,8 @@ impl Destinations {
         let mut attempts = 0;
         // Counted apart from the role propagation failures, which have a window of their own.
         let mut transient_failures = 0;
-        let step = self.set_step(None, format!("{operation} for destination {name}"));
+        let place = &self.place;
+        let step = self.set_step(None, format!("{operation} for destination {name}{place}"));
         loop {
             let outcome = attempt().await.map_err(|e| aws_error(operation, name, e));
             if may_create && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true) {
@@ -291,7 +297,7 @@ impl Destinations {
             self.set_step(
                 Some(step),
                 format!(
-                    "{operation} for destination {name} (attempt {}, after: {error})",
+                    "{operation} for destination {name}{place} (attempt {}, after: {error})",
                     attempts + 1
                 ),
             );
@@ -317,6 +323,7 @@ impl Destinations {
             client: Client::from_conf(config),
             steps: Arc::clone(&self.steps),
             held: Arc::clone(&self.held),
+            place: format!(" in {region}"),
         }
     }
 
@@ -638,6 +645,18 @@ pub(crate) mod tests {
         logs.start_request();
         assert_eq!(logs.held(), None);
         assert_eq!(logs.current_step(), "the request");
+    }
+
+    #[tokio::test]
+    async fn a_regional_clients_steps_name_its_region() {
+        let rule = mock!(Client::put_destination).then_output(created);
+        let logs = Destinations::new(client(&rule));
+        logs.start_request();
+        put(&logs.in_region("eu-west-1")).await.expect("created");
+        // The Region's client shares the request's steps: a timeout names where it waited.
+        assert!(logs
+            .current_step()
+            .starts_with("PutDestination for destination central in eu-west-1"));
     }
 
     #[tokio::test]
