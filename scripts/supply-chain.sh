@@ -2,7 +2,7 @@
 # The supply-chain gate (deny.toml says what is allowed, and why):
 # - licences: every crate offers one of the accepted licences;
 # - bans: no duplicate versions beyond the listed exceptions, no wildcard requirements;
-# - sources: crates.io only;
+# - sources: the public crate registry only;
 # - advisories: Cargo.lock against the RustSec advisory database, offline. The database is the
 #   snapshot beside the project (../shared/advisory-db.bundle, or ADVISORY_DB_BUNDLE), cloned
 #   to a temporary directory; nothing is fetched.

@@ -92,16 +92,10 @@ async fn take_over(
     converge::tags(logs, found, original_tags, wanted).await?;
     let destination = converge::target_and_role(logs, found.clone(), desired).await?;
     // Last, because a policy can be replaced but never removed: nothing may fail after it.
-    let policy = match converge::access_policy(desired, &destination)? {
-        Some(policy) => Some(policy),
-        // The requested state has no policy: only the own account keeps access, as when an
-        // Update removes the policy.
-        None if destination.access_policy.is_some() => {
-            Some(converge::own_account_only_policy(&destination))
-        }
-        None => None,
-    };
-    if let Some(policy) = &policy {
+    // A requested state without a policy leaves only the own account access, as when an
+    // Update removes the policy.
+    let requested = converge::access_policy(desired, &destination)?;
+    if let Some(policy) = &converge::or_own_account_only(requested, &destination, false) {
         converge::policy_if_changed(logs, &destination, policy, desired).await?;
     }
     Ok(destination)

@@ -135,6 +135,32 @@ pub fn without_system_tags(tags: Tags) -> Tags {
         .collect()
 }
 
+/// The requested policy on `destination`, when the request asks for one and it differs.
+pub async fn requested_policy(
+    logs: &Destinations,
+    destination: &Destination,
+    desired: &DestinationProperties,
+) -> Result<(), AwsError> {
+    match access_policy(desired, destination)? {
+        Some(policy) => policy_if_changed(logs, destination, &policy, desired).await,
+        None => Ok(()),
+    }
+}
+
+/// The policy a request that sets none still puts on `destination`: there is no
+/// DeleteDestinationPolicy, so a policy that is there (or that `had_policy` says the old
+/// properties set) is replaced by the own-account-only one.
+pub fn or_own_account_only(
+    requested: Option<Policy>,
+    destination: &Destination,
+    had_policy: bool,
+) -> Option<Policy> {
+    requested.or_else(|| {
+        (had_policy || destination.access_policy.is_some())
+            .then(|| own_account_only_policy(destination))
+    })
+}
+
 /// Replaces a removed policy: only the destination's own account may subscribe.
 pub fn own_account_only_policy(destination: &Destination) -> Policy {
     let account = destination.arn.split(':').nth(4).unwrap_or_default();

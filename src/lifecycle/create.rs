@@ -165,12 +165,7 @@ pub async fn finish(
     // Both at once: each is a round trip a stack deploy waits for. A crash between them can
     // leave the policy without the tag; the ownership rule recognises the requested policy.
     let tagged = converge::tags(logs, &destination, current_tags, &wanted);
-    let policy_set = async {
-        match converge::access_policy(desired, &destination)? {
-            Some(policy) => converge::policy_if_changed(logs, &destination, &policy, desired).await,
-            None => Ok(()),
-        }
-    };
+    let policy_set = converge::requested_policy(logs, &destination, desired);
     let (tagged, policy_set) = tokio::join!(tagged, policy_set);
     match tagged.and(policy_set) {
         Ok(()) => Ok(destination),

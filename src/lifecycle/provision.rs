@@ -155,9 +155,7 @@ async fn update(
         &wanted,
     )
     .await?;
-    if let Some(policy) = converge::access_policy(desired, &destination)? {
-        converge::policy_if_changed(logs, &destination, &policy, desired).await?;
-    }
+    converge::requested_policy(logs, &destination, desired).await?;
     Ok(destination)
 }
 

@@ -59,7 +59,7 @@ pub async fn update(
     let found = ownership::observe(logs, &name, owner, Some(&desired))
         .await
         .map_err(|e| fail(e.to_string()))?;
-    let destination = match found {
+    let (current, current_tags) = match found {
         Found::Foreign { .. } => return Err(fail(no_longer_managed(&name))),
         Found::Absent => {
             // Deleted out of band: created again, with the ownership tag.
@@ -67,32 +67,35 @@ pub async fn update(
                 destination = name,
                 "the destination was gone; recreating it"
             );
-            create_new(logs, &name, &desired, owner)
+            let destination = create_new(logs, &name, &desired, owner)
                 .await
-                .map_err(|failure| fail(failure.reason))?
+                .map_err(|failure| fail(failure.reason))?;
+            return Ok(updated(name, destination));
         }
-        Found::Unfinished(destination) => in_place(
-            logs,
-            destination,
-            Tags::new(),
-            &desired,
-            owner,
-            old_properties,
-        )
-        .await
-        .map_err(fail)?,
-        Found::Owned { destination, tags } => {
-            in_place(logs, destination, tags, &desired, owner, old_properties)
-                .await
-                .map_err(fail)?
-        }
+        Found::Unfinished(destination) => (destination, Tags::new()),
+        Found::Owned { destination, tags } => (destination, tags),
     };
-    Ok(Done {
+    let destination = in_place(
+        logs,
+        current,
+        current_tags,
+        &desired,
+        owner,
+        old.as_ref(),
+        old_properties,
+    )
+    .await
+    .map_err(fail)?;
+    Ok(updated(name, destination))
+}
+
+fn updated(name: String, destination: Destination) -> Done {
+    Done {
         physical_resource_id: name,
         destination: Some(destination),
         warning: None,
         regional: Vec::new(),
-    })
+    }
 }
 
 fn no_longer_managed(name: &str) -> String {
@@ -111,27 +114,22 @@ async fn in_place(
     current_tags: Tags,
     desired: &DestinationProperties,
     owner: &str,
+    // The old properties as parsed (`None` when they no longer parse), and as sent.
+    old: Option<&DestinationProperties>,
     old_properties: &Value,
 ) -> Result<Destination, String> {
     let destination = converge::target_and_role(logs, current, desired)
         .await
         .map_err(|e| e.to_string())?;
 
-    let old = properties::parse(old_properties).ok();
-    let had_policy = old.as_ref().map_or_else(
+    let had_policy = old.map_or_else(
         || properties::has_policy(old_properties),
         |old| old.policy.is_some() || old.grants.is_some(),
     );
-    let policy = match desired.access_policy(&destination.arn)? {
-        Some(policy) => Some(policy),
-        // There is no DeleteDestinationPolicy: a removed policy becomes one that grants only
-        // the destination's own account, so no other account keeps access.
-        None if had_policy || destination.access_policy.is_some() => {
-            Some(converge::own_account_only_policy(&destination))
-        }
-        None => None,
-    };
-    if let Some(policy) = &policy {
+    // A removed policy becomes one that grants only the destination's own account, so no other
+    // account keeps access.
+    let requested = desired.access_policy(&destination.arn)?;
+    if let Some(policy) = &converge::or_own_account_only(requested, &destination, had_policy) {
         converge::policy_if_changed(logs, &destination, policy, desired)
             .await
             .map_err(|e| e.to_string())?;
@@ -140,7 +138,7 @@ async fn in_place(
     // Tags are set against what AWS reports; only keys the old properties set (or, when they
     // no longer parse, any key of ours) are removed, so tags added outside the stack stay.
     let old_tags = old
-        .map(|old| old.tags)
+        .map(|old| old.tags.clone())
         .or_else(|| properties::parse_tags_only(old_properties));
     let removable: Tags = converge::without_system_tags(current_tags)
         .into_iter()
