@@ -12,7 +12,7 @@ mod adopt;
 mod converge;
 mod create;
 mod delete;
-mod fanout;
+pub(crate) mod fanout;
 mod names;
 pub mod ownership;
 mod provision;

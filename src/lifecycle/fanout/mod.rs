@@ -50,7 +50,7 @@ fn effective(regions: Vec<String>, logs: &Destinations) -> Vec<String> {
 
 /// Runs `work` for every Region, at most [`CONCURRENCY`] at a time, and gives the results in
 /// the order of `regions`.
-async fn each<T, F, Fut>(regions: &[String], work: F) -> Vec<(String, T)>
+pub(crate) async fn each<T, F, Fut>(regions: &[String], work: F) -> Vec<(String, T)>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = T>,
