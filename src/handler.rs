@@ -241,20 +241,16 @@ impl App {
         measured.publish(&request_type, failed.is_none(), 0, failed);
         let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
         match outcome {
-            Ok((action, name, destination)) => {
+            Ok(provisioned) => {
                 tracing::info!(
                     request_type,
-                    destination = name,
-                    action = action.as_str(),
+                    destination = provisioned.name,
+                    action = provisioned.action().as_str(),
                     duration_ms,
                     aws_calls,
                     "provisioned"
                 );
-                Ok(json!({
-                    "DestinationName": name,
-                    "Arn": destination.map(|d| d.arn),
-                    "Action": action.as_str(),
-                }))
+                Ok(provisioned.result())
             }
             Err(reason) => {
                 tracing::error!(

@@ -29,11 +29,7 @@ pub async fn adopt(
     let name = found.name.clone();
     if let Some(manager) = found_tags.get(OWNER_TAG) {
         return Err(CreateFailure {
-            reason: format!(
-                "Destination {name} is managed by {manager:?} ({OWNER_TAG} tag) and cannot be \
-                 adopted: AdoptExisting only takes over destinations that no stack resource or \
-                 provisioning manages"
-            ),
+            reason: not_adoptable(&name, manager),
             left_behind: false,
         });
     }
@@ -79,6 +75,15 @@ pub async fn adopt(
             })
         }
     }
+}
+
+/// Why a destination that someone manages is never adopted.
+pub fn not_adoptable(name: &str, manager: &str) -> String {
+    format!(
+        "Destination {name} is managed by {manager:?} ({OWNER_TAG} tag) and cannot be adopted: \
+         AdoptExisting only takes over destinations that no stack resource or provisioning \
+         manages"
+    )
 }
 
 async fn take_over(

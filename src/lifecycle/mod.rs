@@ -22,7 +22,7 @@ use crate::destinations::{Destination, Destinations};
 use crate::event::{CfnRequest, RequestKind};
 
 pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
-pub use provision::{provision, Action};
+pub use provision::{provision, Action, InRegion, Provisioned};
 
 /// A request that was carried out.
 #[derive(Clone, Debug, PartialEq)]

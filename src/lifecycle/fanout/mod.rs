@@ -91,7 +91,7 @@ async fn observe_all(
 }
 
 /// An opt-in Region that is not enabled answers every call with a credentials error; say so.
-fn unreachable_reason(error: &AwsError) -> String {
+pub(crate) fn unreachable_reason(error: &AwsError) -> String {
     let credentials = matches!(
         error.code.as_deref(),
         Some("UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException")
@@ -137,7 +137,9 @@ fn check_before_writing(
 }
 
 /// "us-east-1: reason; eu-west-1: reason".
-fn by_region<'a>(failures: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
+pub(crate) fn by_region<'a>(
+    failures: impl IntoIterator<Item = (&'a String, &'a String)>,
+) -> String {
     failures
         .into_iter()
         .map(|(region, reason)| format!("{region}: {reason}"))

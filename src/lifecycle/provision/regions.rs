@@ -1,0 +1,174 @@
+//! Provisioning across the Regions of `Regions`, as the CloudFormation fan-out does: every
+//! listed Region is looked at first, concurrently; if any holds a destination provisioning may
+//! not touch, or cannot be looked at, the request is refused before any write. Then every
+//! Region is written concurrently, each by the single-Region step decided from what was seen
+//! there. A Create or Update that fails somewhere removes what it created elsewhere, never
+//! what existed before, and says so.
+
+use super::decide::{self, Aftermath, Put, Refusal};
+use super::{observe, InRegion, Provisioned};
+use crate::destinations::{AwsError, Destinations};
+use crate::lifecycle::create::CreateFailure;
+use crate::lifecycle::fanout::{by_region, each};
+use crate::lifecycle::ownership::Found;
+use crate::properties::DestinationProperties;
+use std::collections::BTreeMap;
+
+/// Looks at every Region, then decides each one's step with `decide`, or refuses the request.
+async fn observe_and_decide<S: Clone>(
+    logs: &Destinations,
+    regions: &[String],
+    name: &str,
+    desired: Option<&DestinationProperties>,
+    decide: impl Fn(Found) -> Result<S, Refusal>,
+) -> Result<BTreeMap<String, S>, String> {
+    let observed = each(regions, |region| async move {
+        observe(&logs.in_region(&region), name, desired).await
+    })
+    .await;
+    Ok(decide::every_region(name, observed, decide)?
+        .into_iter()
+        .collect())
+}
+
+/// Only a Region left out of the decision could miss its step; it is never written.
+fn not_decided(region: &str) -> String {
+    format!("{region} was not looked at before writing; nothing was written there")
+}
+
+/// Create or Update in every listed Region.
+pub(super) async fn put(
+    logs: &Destinations,
+    name: &str,
+    desired: &DestinationProperties,
+) -> Result<Provisioned, String> {
+    let regions = &desired.regions;
+    let adopt = desired.adopt_existing;
+    let steps = observe_and_decide(logs, regions, name, Some(desired), |found| {
+        decide::put(found, adopt)
+    })
+    .await?;
+    let results = each(regions, |region| {
+        let step = steps.get(&region).cloned();
+        async move {
+            let Some(step) = step else {
+                return Err(CreateFailure {
+                    reason: not_decided(&region),
+                    left_behind: false,
+                });
+            };
+            super::put(&logs.in_region(&region), name, desired, step).await
+        }
+    })
+    .await;
+    if results.iter().all(|(_, r)| r.is_ok()) {
+        let done = results
+            .into_iter()
+            .filter_map(|(region, r)| {
+                r.ok().map(|(action, destination)| InRegion {
+                    region,
+                    action,
+                    destination: Some(destination),
+                })
+            })
+            .collect();
+        return Ok(listed(name, done));
+    }
+
+    // Remove what this request created; what existed before is left as it is now.
+    let created_here = |region: &String| matches!(steps.get(region), Some(Put::Create));
+    let mut aftermath = Aftermath::default();
+    let mut created = Vec::new();
+    for (region, result) in &results {
+        match result {
+            Err(failure) => aftermath
+                .failed
+                .push((region.clone(), failure.reason.clone())),
+            Ok(_) if created_here(region) => created.push(region.clone()),
+            Ok((action, _)) => aftermath.kept.push((region.clone(), action.as_str())),
+        }
+    }
+    let cleanup = each(&created, |region| async move {
+        logs.in_region(&region).delete(name).await
+    })
+    .await;
+    for (region, removed) in cleanup {
+        match removed {
+            Ok(_) => aftermath.removed.push(region),
+            Err(error) => aftermath.not_removed.push((region, error.to_string())),
+        }
+    }
+    let reason = aftermath.reason(name, regions.len());
+    tracing::warn!(
+        destination = name,
+        reason,
+        "provisioning failed in some Regions"
+    );
+    Err(reason)
+}
+
+/// Delete in every listed Region, and in no other.
+pub(super) async fn remove(
+    logs: &Destinations,
+    name: &str,
+    desired: Option<&DestinationProperties>,
+    adopt: bool,
+    regions: &[String],
+) -> Result<Provisioned, String> {
+    let steps = observe_and_decide(logs, regions, name, desired, |found| {
+        decide::remove(found, adopt)
+    })
+    .await?;
+    let results = each(regions, |region| {
+        let step = steps.get(&region).copied();
+        async move {
+            let Some(step) = step else {
+                return Err(not_decided(&region));
+            };
+            super::remove(&logs.in_region(&region), name, step)
+                .await
+                .map_err(|e: AwsError| e.to_string())
+        }
+    })
+    .await;
+    let failed: Vec<(&String, &String)> = results
+        .iter()
+        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region, e)))
+        .collect();
+    if !failed.is_empty() {
+        let deleted: Vec<&str> = results
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_ok_and(|a| *a == super::Action::Deleted))
+            .map(|(region, _)| region.as_str())
+            .collect();
+        let mut reason = format!(
+            "Deleting destination {name} failed in {} of {} Regions: {}",
+            failed.len(),
+            regions.len(),
+            by_region(failed.iter().copied())
+        );
+        if !deleted.is_empty() {
+            reason.push_str(&format!(". It was deleted in {}", deleted.join(", ")));
+        }
+        return Err(reason);
+    }
+    let done = results
+        .into_iter()
+        .filter_map(|(region, r)| {
+            r.ok().map(|action| InRegion {
+                region,
+                action,
+                destination: None,
+            })
+        })
+        .collect();
+    Ok(listed(name, done))
+}
+
+fn listed(name: &str, regions: Vec<InRegion>) -> Provisioned {
+    Provisioned {
+        name: name.to_owned(),
+        regions,
+        listed: true,
+    }
+}
