@@ -18,15 +18,6 @@ fn properties(name: &str) -> Value {
            "Tags": [{"Key": "team", "Value": "platform"}]})
 }
 
-fn eventbridge(request_type: &str, properties: Value) -> Value {
-    json!({
-        "version": "0", "id": uuid_like(), "detail-type": "LogsDestination",
-        "source": "cfn-logs-destination", "account": "123456789012",
-        "time": "2026-11-26T10:15:30Z", "region": "us-east-1", "resources": [],
-        "detail": {"RequestType": request_type, "ResourceProperties": properties},
-    })
-}
-
 fn response(invocation: &Invocation) -> Value {
     match &invocation.outcome {
         Outcome::Response(value) => value.clone(),
@@ -90,7 +81,7 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
 
     let created = response(
         &runtime
-            .invoke(eventbridge("Create", properties(&name)), DEADLINE)
+            .invoke(eventbridge_event("Create", properties(&name)), DEADLINE)
             .await,
     );
     assert_eq!(created["Action"], "created", "{created}");
@@ -106,7 +97,7 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     changed["DestinationPolicy"] = json!({"Version": "2012-10-17", "Statement": []});
     let updated = response(
         &runtime
-            .invoke(eventbridge("Update", changed), DEADLINE)
+            .invoke(eventbridge_event("Update", changed), DEADLINE)
             .await,
     );
     assert_eq!(updated["Action"], "updated", "{updated}");
@@ -114,7 +105,7 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     let gone = response(
         &runtime
             .invoke(
-                eventbridge("Delete", json!({"DestinationName": name})),
+                eventbridge_event("Delete", json!({"DestinationName": name})),
                 DEADLINE,
             )
             .await,
@@ -124,7 +115,7 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     let again = response(
         &runtime
             .invoke(
-                eventbridge("Delete", json!({"DestinationName": name})),
+                eventbridge_event("Delete", json!({"DestinationName": name})),
                 DEADLINE,
             )
             .await,
@@ -142,7 +133,7 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
     let unnamed = error(
         &runtime
             .invoke(
-                eventbridge("Create", json!({"TargetArn": TARGET, "RoleArn": ROLE})),
+                eventbridge_event("Create", json!({"TargetArn": TARGET, "RoleArn": ROLE})),
                 DEADLINE,
             )
             .await,
@@ -151,7 +142,7 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
     let typo = error(
         &runtime
             .invoke(
-                eventbridge(
+                eventbridge_event(
                     "Create",
                     json!({"DestinationName": "x", "TargetARN": TARGET, "RoleArn": ROLE}),
                 ),
@@ -162,7 +153,7 @@ async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_l
     assert!(typo.contains("TargetARN is not a known property"), "{typo}");
     let verb = error(
         &runtime
-            .invoke(eventbridge("Upsert", properties("x")), DEADLINE)
+            .invoke(eventbridge_event("Upsert", properties("x")), DEADLINE)
             .await,
     );
     assert!(
@@ -182,8 +173,7 @@ async fn the_provider_framework_gets_its_result_from_the_invocation() {
     let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("provider");
 
-    let mut request = create_request("unused", "Destination", properties(&name));
-    request.as_object_mut().map(|r| r.remove("ResponseURL"));
+    let request = provider_request(create_request("unused", "Destination", properties(&name)));
     let result = response(&runtime.invoke(request.clone(), DEADLINE).await);
     assert_eq!(result["PhysicalResourceId"], name.as_str());
     assert_eq!(result["Data"]["DestinationName"], name.as_str());
@@ -250,7 +240,7 @@ async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     granted["AllowedOrganizations"] = json!("o-a1b2c3d4e5");
     let created = response(
         &runtime
-            .invoke(eventbridge("Create", granted), DEADLINE)
+            .invoke(eventbridge_event("Create", granted), DEADLINE)
             .await,
     );
     assert_eq!(created["Action"], "created", "{created}");
@@ -261,8 +251,7 @@ async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     let name = unique_name("provider-grants");
     let mut granted = properties(&name);
     granted["AllowedAccounts"] = json!(["111122223333"]);
-    let mut request = create_request("unused", "Destination", granted);
-    request.as_object_mut().map(|r| r.remove("ResponseURL"));
+    let request = provider_request(create_request("unused", "Destination", granted));
     let result = response(&runtime.invoke(request, DEADLINE).await);
     let statement = &stored_policy(&name).await["Statement"][0];
     assert_eq!(statement["Principal"], json!({"AWS": ["111122223333"]}));
@@ -336,9 +325,9 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     let logs = logs_client(&moto_endpoint());
     let requests = |name: &str| {
         [
-            eventbridge("Create", properties(name)),
-            eventbridge("Update", properties(name)),
-            eventbridge("Delete", json!({"DestinationName": name})),
+            eventbridge_event("Create", properties(name)),
+            eventbridge_event("Update", properties(name)),
+            eventbridge_event("Delete", json!({"DestinationName": name})),
         ]
     };
 
@@ -369,7 +358,11 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     // Adopted on request: from then on provisioning's.
     let mut adopt = properties(&existing);
     adopt["AdoptExisting"] = json!("true");
-    let adopted = response(&runtime.invoke(eventbridge("Create", adopt), DEADLINE).await);
+    let adopted = response(
+        &runtime
+            .invoke(eventbridge_event("Create", adopt), DEADLINE)
+            .await,
+    );
     assert_eq!(adopted["Action"], "adopted", "{adopted}");
     let after = state_of(&logs, &existing).await;
     assert_eq!(after["target"], TARGET);
@@ -380,7 +373,7 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     let gone = response(
         &runtime
             .invoke(
-                eventbridge("Delete", json!({"DestinationName": existing})),
+                eventbridge_event("Delete", json!({"DestinationName": existing})),
                 DEADLINE,
             )
             .await,
@@ -407,9 +400,9 @@ async fn eventbridge_never_touches_a_stacks_destination_even_when_asked_to_adopt
     let mut adopt = properties(&name);
     adopt["AdoptExisting"] = json!(true);
     for request in [
-        eventbridge("Create", adopt.clone()),
-        eventbridge("Update", adopt),
-        eventbridge(
+        eventbridge_event("Create", adopt.clone()),
+        eventbridge_event("Update", adopt),
+        eventbridge_event(
             "Delete",
             json!({"DestinationName": name, "AdoptExisting": true}),
         ),

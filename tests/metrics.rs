@@ -212,12 +212,7 @@ async fn each_sns_record_and_each_source_is_a_request_of_its_own() {
     assert_eq!(metrics[1]["AwsCalls"], 0);
 
     let name = unique_name("metrics-eventbridge");
-    let event = json!({
-        "version": "0", "id": uuid_like(), "detail-type": "LogsDestination",
-        "source": "cfn-logs-destination", "account": "123456789012",
-        "time": "2026-11-26T10:15:30Z", "region": "us-east-1", "resources": [],
-        "detail": {"RequestType": "Create", "ResourceProperties": props(&name)},
-    });
+    let event = eventbridge_event("Create", props(&name));
     let answer = stack.invoke(&event).await;
     assert!(matches!(answer.invocation.outcome, Outcome::Response(_)));
     let doc = nth_metrics(&stack, 3).await;

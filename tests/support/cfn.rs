@@ -87,6 +87,23 @@ pub fn sns_event(request: &Value) -> Value {
     })
 }
 
+/// An EventBridge event asking for provisioning (`detail` = `{RequestType, ResourceProperties}`),
+/// shaped as EventBridge delivers it to a rule's target.
+pub fn eventbridge_event(request_type: &str, properties: Value) -> Value {
+    json!({
+        "version": "0", "id": super::uuid_like(), "detail-type": "LogsDestination",
+        "source": "cfn-logs-destination", "account": ACCOUNT,
+        "time": "2026-11-26T10:15:30Z", "region": "us-east-1", "resources": [],
+        "detail": {"RequestType": request_type, "ResourceProperties": properties},
+    })
+}
+
+/// `request` as the CDK provider framework's `onEvent` gets it: without a ResponseURL.
+pub fn provider_request(mut request: Value) -> Value {
+    request.as_object_mut().map(|r| r.remove("ResponseURL"));
+    request
+}
+
 fn follow_up(previous: &Value, request_type: &str, response_url: &str, physical_id: &str) -> Value {
     let mut req = previous.clone();
     let obj = req.as_object_mut().expect("previous request is an object");

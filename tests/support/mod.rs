@@ -29,7 +29,10 @@ mod runtime_api;
 mod strict;
 mod upstream;
 
-pub use cfn::{cfn_request, create_request, delete_request, sns_event, update_request};
+pub use cfn::{
+    cfn_request, create_request, delete_request, eventbridge_event, provider_request, sns_event,
+    update_request,
+};
 pub use function::{Function, FunctionBuilder};
 pub use moto::{
     destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,

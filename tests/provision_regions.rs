@@ -1,0 +1,276 @@
+//! `Regions` outside CloudFormation's own path, through the compiled binary: EventBridge
+//! provisioning (every listed Region looked at before any write, written concurrently, a
+//! partial failure leaving nothing this request created, Delete only where listed) and the
+//! provider-framework mode.
+
+mod harness;
+mod support;
+
+use harness::*;
+use serde_json::{json, Value};
+use support::*;
+
+const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
+const PROVISIONING_OWNER: &str = "eventbridge-provisioning";
+
+fn moto_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
+    logs_client_in(region, &moto_endpoint(), 3)
+}
+
+fn fanned(name: &str, regions: &[&str]) -> Value {
+    let mut properties = props_with(name, "Regions", json!(regions));
+    properties["AllowedAccounts"] = json!(["111122223333"]);
+    properties
+}
+
+fn result(answer: &Answer) -> &Value {
+    match &answer.invocation.outcome {
+        Outcome::Response(value) => value,
+        other => panic!("expected a successful invocation, got {other:?}"),
+    }
+}
+
+fn error(answer: &Answer) -> String {
+    match &answer.invocation.outcome {
+        Outcome::Error(value) => value.to_string(),
+        other => panic!("expected the invocation to end in error, got {other:?}"),
+    }
+}
+
+/// A destination someone made by hand in `region`.
+async fn hand_made(region: &str, name: &str) {
+    moto_in(region)
+        .put_destination()
+        .destination_name(name)
+        .target_arn(OTHER_TARGET)
+        .role_arn(OTHER_ROLE)
+        .send()
+        .await
+        .expect("someone else's destination");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
+    let stack = Stack::start();
+    let name = unique_name("provision-fanout");
+    let answer = stack
+        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
+        .await;
+    let created = result(&answer);
+    let mut arns = Vec::new();
+    for region in REGIONS {
+        let logs = moto_in(region);
+        let stored = existing(&logs, &name).await;
+        assert!(
+            stored.arn.contains(&format!(":logs:{region}:")),
+            "{}",
+            stored.arn
+        );
+        let policy = stored.policy.expect("a policy");
+        assert_eq!(policy["Statement"][0]["Resource"], stored.arn.as_str());
+        assert_eq!(
+            tags(&logs, &stored.arn)
+                .await
+                .get(OWNER_TAG)
+                .map(String::as_str),
+            Some(PROVISIONING_OWNER)
+        );
+        assert_eq!(
+            created["Regions"][region],
+            json!({"Action": "created", "Arn": stored.arn}),
+            "{created}"
+        );
+        arns.push(stored.arn);
+    }
+    assert_eq!(created["Action"], "created", "{created}");
+    assert_eq!(created["DestinationName"], name.as_str());
+    assert_eq!(created["Arn"], arns[0].as_str());
+    assert_eq!(created["Arns"], arns.join(","));
+
+    // The same event again (EventBridge delivers at least once): every Region is updated.
+    let again = stack
+        .invoke(&eventbridge_event("Update", fanned(&name, &REGIONS)))
+        .await;
+    let updated = result(&again);
+    for region in REGIONS {
+        assert_eq!(updated["Regions"][region]["Action"], "updated", "{updated}");
+    }
+    assert_eq!(updated["Arns"], arns.join(","));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_any_write() {
+    let stack = Stack::start();
+    let name = unique_name("provision-conflict");
+    hand_made("eu-west-1", &name).await;
+    let mut adopt_nothing = fanned(&name, &REGIONS);
+    adopt_nothing["AdoptExisting"] = json!(false);
+    for event in [
+        eventbridge_event("Create", fanned(&name, &REGIONS)),
+        eventbridge_event("Update", adopt_nothing),
+        eventbridge_event(
+            "Delete",
+            json!({"DestinationName": name, "Regions": REGIONS}),
+        ),
+    ] {
+        let answer = stack.invoke(&event).await;
+        let refused = error(&answer);
+        assert!(
+            refused.contains("Refused: destination")
+                && refused.contains("cannot be provisioned in 1 of 3 Regions")
+                && refused.contains("eu-west-1: it exists and provisioning did not create it"),
+            "{refused}"
+        );
+        assert_eq!(writes(&answer.calls), Vec::<&String>::new());
+    }
+    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&moto_in("ap-southeast-2"), &name).await, None);
+    assert_eq!(
+        existing(&moto_in("eu-west-1"), &name).await.target_arn,
+        OTHER_TARGET
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what_existed() {
+    let stack = Stack::start();
+    let name = unique_name("provision-partial");
+    // Provisioned in us-east-1 before: the failing request must not remove it.
+    let before = stack
+        .invoke(&eventbridge_event("Create", fanned(&name, &["us-east-1"])))
+        .await;
+    assert_eq!(result(&before)["Action"], "created");
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    let answer = stack
+        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
+        .await;
+    let failed = error(&answer);
+    for expected in [
+        "failed in 1 of 3 Regions: ap-southeast-2: PutDestination",
+        "The role ARN is not valid in this Region",
+        "had created it in eu-west-1, and removed it again",
+        "existed before this request in us-east-1 (updated)",
+    ] {
+        assert!(failed.contains(expected), "{expected}: {failed}");
+    }
+    assert_eq!(stored(&moto_in("eu-west-1"), &name).await, None);
+    assert_eq!(stored(&moto_in("ap-southeast-2"), &name).await, None);
+    let kept = existing(&moto_in("us-east-1"), &name).await;
+    assert_eq!(
+        tags(&moto_in("us-east-1"), &kept.arn)
+            .await
+            .get(OWNER_TAG)
+            .map(String::as_str),
+        Some(PROVISIONING_OWNER)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_with_regions_removes_only_the_listed_regions() {
+    let stack = Stack::start();
+    let name = unique_name("provision-delete");
+    let answer = stack
+        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
+        .await;
+    assert_eq!(result(&answer)["Action"], "created");
+
+    // ap-southeast-2 is not listed; sa-east-1 never had it.
+    let listed = ["us-east-1", "eu-west-1", "sa-east-1"];
+    let answer = stack
+        .invoke(&eventbridge_event(
+            "Delete",
+            json!({"DestinationName": name, "Regions": listed}),
+        ))
+        .await;
+    let deleted = result(&answer);
+    assert_eq!(deleted["Action"], "deleted", "{deleted}");
+    assert_eq!(deleted["Arns"], Value::Null, "{deleted}");
+    assert_eq!(deleted["Regions"]["us-east-1"]["Action"], "deleted");
+    assert_eq!(deleted["Regions"]["eu-west-1"]["Action"], "deleted");
+    assert_eq!(deleted["Regions"]["sa-east-1"]["Action"], "already absent");
+    assert_eq!(
+        deleted["Regions"].as_object().map(|r| r.len()),
+        Some(3),
+        "{deleted}"
+    );
+    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&moto_in("eu-west-1"), &name).await, None);
+    assert!(stored(&moto_in("ap-southeast-2"), &name).await.is_some());
+    // Only the listed Regions were asked anything.
+    assert_eq!(
+        answer
+            .calls
+            .iter()
+            .filter(|c| *c == "DeleteDestination")
+            .count(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_provider_framework_creates_in_every_region_and_returns_every_arn() {
+    let stack = Stack::start();
+    let name = unique_name("provider-fanout");
+    let regions = ["us-east-1", "eu-west-1"];
+    let request = provider_request(create_request(
+        "unused",
+        "Destination",
+        fanned(&name, &regions),
+    ));
+    let answer = stack.invoke(&request).await;
+    let created = result(&answer);
+    assert_eq!(created["PhysicalResourceId"], name.as_str());
+    let mut arns = Vec::new();
+    for region in regions {
+        let stored = existing(&moto_in(region), &name).await;
+        assert_eq!(
+            created["Data"][format!("Arn.{region}")],
+            stored.arn.as_str()
+        );
+        arns.push(stored.arn);
+    }
+    assert_eq!(created["Data"]["Arns"], arns.join(","), "{created}");
+    assert_eq!(created["Data"]["Arn"], arns[0].as_str());
+
+    let mut delete = request;
+    delete["RequestType"] = json!("Delete");
+    delete["PhysicalResourceId"] = json!(name);
+    result(&stack.invoke(&delete).await);
+    for region in regions {
+        assert_eq!(stored(&moto_in(region), &name).await, None, "{region}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
+    let stack = Stack::start();
+    let name = unique_name("provision-optin");
+    stack.proxy.fail(
+        "ap-east-1/DescribeDestinations",
+        Times::Always,
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    );
+    let answer = stack
+        .invoke(&eventbridge_event(
+            "Create",
+            fanned(&name, &["us-east-1", "ap-east-1"]),
+        ))
+        .await;
+    let refused = error(&answer);
+    assert!(
+        refused.contains("Refused: destination")
+            && refused.contains("ap-east-1: it could not be looked at")
+            && refused.contains("opt-in Region, it may not be enabled"),
+        "{refused}"
+    );
+    assert_eq!(writes(&answer.calls), Vec::<&String>::new());
+    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
+}
