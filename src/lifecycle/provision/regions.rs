@@ -76,16 +76,17 @@ pub(super) async fn put(
     }
 
     // Remove what this request created; what existed before is left as it is now.
-    let created_here = |region: &String| matches!(steps.get(region), Some(Put::Create));
     let mut aftermath = Aftermath::default();
     let mut created = Vec::new();
     for (region, result) in &results {
-        match result {
-            Err(failure) => aftermath
+        match (result, steps.get(region)) {
+            (Err(failure), _) => aftermath
                 .failed
                 .push((region.clone(), failure.reason.clone())),
-            Ok(_) if created_here(region) => created.push(region.clone()),
-            Ok((action, _)) => aftermath.kept.push((region.clone(), action.as_str())),
+            (Ok(_), Some(Put::Create)) => created.push(region.clone()),
+            // An earlier attempt's creation: it existed before this request.
+            (Ok(_), Some(Put::Finish(_))) => aftermath.kept.push((region.clone(), "finished")),
+            (Ok((action, _)), _) => aftermath.kept.push((region.clone(), action.as_str())),
         }
     }
     let cleanup = each(&created, |region| async move {
