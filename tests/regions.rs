@@ -30,12 +30,6 @@ fn fanned(name: &str, regions: &[&str]) -> Value {
     properties
 }
 
-fn is_write(op: &str) -> bool {
-    ["Put", "Delete", "Tag", "Untag"]
-        .iter()
-        .any(|prefix| op.starts_with(prefix))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn create_fans_out_with_each_regions_own_policy_and_attributes() {
     let stack = Stack::start();
@@ -80,8 +74,7 @@ async fn a_foreign_destination_in_one_region_fails_the_create_before_any_write()
         "{}",
         answer.reason()
     );
-    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
-    assert!(writes.is_empty(), "{writes:?}");
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
     assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
     assert_eq!(
@@ -238,8 +231,7 @@ async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
         "{}",
         answer.reason()
     );
-    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
-    assert!(writes.is_empty(), "{writes:?}");
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,4 +280,71 @@ async fn rename_replaces_in_every_region_and_a_failed_update_keeps_the_old_id() 
         "{}",
         answer.reason()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_in_place_looks_at_each_region_once() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-in-place");
+    let (create, _) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    // A change that needs nothing written: each Region is observed (DescribeDestinations and
+    // ListTagsForResource), once.
+    let mut unchanged = fanned(&name, &REGIONS);
+    unchanged["ServiceTimeout"] = json!("300");
+    let update = update_request(&create, &stack.url(), &name, unchanged);
+    let answer = stack.succeed(&update).await;
+    let mut calls = answer.calls.clone();
+    calls.sort();
+    let expected: Vec<String> = ["DescribeDestinations", "ListTagsForResource"]
+        .iter()
+        .flat_map(|op| std::iter::repeat_n(op.to_string(), REGIONS.len()))
+        .collect();
+    assert_eq!(calls, expected);
+    assert_eq!(
+        answer.reply["Data"]["Arns"],
+        arns_in_every_region(&name).await.join(",")
+    );
+}
+
+async fn arns_in_every_region(name: &str) -> Vec<String> {
+    let mut arns = Vec::new();
+    for region in REGIONS {
+        arns.push(existing(&client_in(region), name).await.arn);
+    }
+    arns
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_create_names_the_regions_it_finished_and_its_rollback_removes_all() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-interrupted");
+    stack.proxy.hang("ap-southeast-2/TagResource");
+    let mut properties = fanned(&name, &REGIONS);
+    properties["ServiceTimeout"] = json!("4");
+    let request = create_request(&stack.url(), "Destination", properties);
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(
+        reason.starts_with(&format!(
+            "Timed out while TagResource for destination {name} in ap-southeast-2 was still \
+             running"
+        )),
+        "{reason}"
+    );
+    let (_, finished) = reason
+        .split_once(". Finished before that: created in ")
+        .unwrap_or_else(|| panic!("no finished Regions in: {reason}"));
+    assert!(
+        finished.starts_with("us-east-1 and eu-west-1")
+            || finished.starts_with("eu-west-1 and us-east-1"),
+        "{reason}"
+    );
+    // The reply names the destination, so that the rollback Delete removes it everywhere,
+    // the untagged one in ap-southeast-2 included.
+    assert_eq!(answer.physical_id(), name);
+    let delete = delete_request(&request, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    for region in REGIONS {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
 }
