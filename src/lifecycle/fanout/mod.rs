@@ -11,7 +11,7 @@ use crate::event::{CfnRequest, RequestKind};
 use crate::lifecycle::create::{create_found, CreateFailure};
 use crate::lifecycle::delete::delete_if_owned;
 use crate::lifecycle::ownership::{self, Found};
-use crate::lifecycle::{destination_arn, failed_create_id, generated_name, update};
+use crate::lifecycle::{destination_arn, generated_name, update};
 use crate::lifecycle::{Done, Failed};
 use crate::properties::{self, DestinationProperties};
 use futures_util::stream::{self, StreamExt};
@@ -159,6 +159,17 @@ fn check_before_writing(
     attributes::check_reply_size(&request.target, &predicted, &regional)
 }
 
+/// The Regions whose work failed, each with `why`.
+fn failed<T, E>(
+    results: &[(String, Result<T, E>)],
+    why: impl Fn(&E) -> String,
+) -> Vec<(String, String)> {
+    results
+        .iter()
+        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), why(e))))
+        .collect()
+}
+
 /// "us-east-1: reason; eu-west-1: reason".
 fn by_region<'a>(failures: impl IntoIterator<Item = (&'a String, &'a String)>) -> String {
     failures
@@ -254,10 +265,7 @@ pub async fn create(
         }
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|f| (region.clone(), f.reason.clone())))
-        .collect();
+    let failures = failed(&results, |f| f.reason.clone());
     let left_behind: Vec<String> = results
         .iter()
         .filter(|(_, r)| r.as_ref().is_err_and(|f| f.left_behind))
@@ -275,10 +283,7 @@ pub async fn create(
         regions.len(),
         by_region(failures.iter().map(|(r, f)| (r, f)))
     );
-    let cleanup_errors: Vec<(String, String)> = cleanup
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.to_string())))
-        .collect();
+    let cleanup_errors = failed(&cleanup, AwsError::to_string);
     if !made.is_empty() {
         reason.push_str(&format!(
             ". It was removed again from {}",
@@ -389,10 +394,7 @@ pub async fn update(
         }
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.clone())))
-        .collect();
+    let failures = failed(&results, String::clone);
     if !failures.is_empty() {
         return Err(fail(format!(
             "Updating destination {current_id} failed in {} of {} Regions: {}",
@@ -420,14 +422,8 @@ pub async fn delete(
     owner: &str,
     function_arn: &str,
 ) -> Result<Done, Failed> {
-    let nothing = Done {
-        physical_resource_id: id.to_owned(),
-        destination: None,
-        warning: None,
-        regional: Vec::new(),
-    };
     if !properties::is_valid_name(id) {
-        return Ok(nothing);
+        return Ok(Done::gone(id, None));
     }
     let regions = effective(listed(properties), logs);
     let results = each(&regions, |region| async move {
@@ -439,10 +435,7 @@ pub async fn delete(
         outcome
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.to_string())))
-        .collect();
+    let failures = failed(&results, AwsError::to_string);
     if !failures.is_empty() {
         return Err(Failed {
             physical_resource_id: id.to_owned(),
@@ -458,49 +451,8 @@ pub async fn delete(
         .into_iter()
         .filter_map(|(region, r)| r.ok().flatten().map(|w| format!("{region}: {w}")))
         .collect();
-    Ok(Done {
-        warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
-        ..nothing
-    })
-}
-
-/// Dispatches a request that uses `Regions`.
-pub async fn run(
-    logs: &Destinations,
-    request: &CfnRequest,
-    owner: &str,
-    function_arn: &str,
-) -> Result<Done, Failed> {
-    match &request.kind {
-        RequestKind::Create => {
-            let failed_id = failed_create_id(&request.target.request_id);
-            create(logs, request, owner, function_arn, &failed_id, false).await
-        }
-        RequestKind::Update {
-            physical_resource_id,
-            old_properties,
-        } => {
-            update(
-                logs,
-                request,
-                owner,
-                physical_resource_id,
-                old_properties,
-                function_arn,
-            )
-            .await
-        }
-        RequestKind::Delete {
-            physical_resource_id,
-        } => {
-            delete(
-                logs,
-                physical_resource_id,
-                &request.properties,
-                owner,
-                function_arn,
-            )
-            .await
-        }
-    }
+    Ok(Done::gone(
+        id,
+        (!warnings.is_empty()).then(|| warnings.join("; ")),
+    ))
 }
