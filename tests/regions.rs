@@ -348,3 +348,21 @@ async fn an_interrupted_create_names_the_regions_it_finished_and_its_rollback_re
         assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn adopt_existing_with_regions_is_refused_before_any_call() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-adopt");
+    let mut properties = fanned(&name, &REGIONS);
+    properties["AdoptExisting"] = json!(true);
+    let request = create_request(&stack.url(), "Destination", properties);
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer
+            .reason()
+            .starts_with("AdoptExisting cannot be combined with Regions"),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+}

@@ -213,6 +213,17 @@ pub async fn create(
         .name
         .clone()
         .unwrap_or_else(|| generated_name(&request.target));
+    if desired.adopt_existing && !replacing {
+        // Cleaning up after a partial failure deletes what the request made; an adopted
+        // destination must never be among it.
+        return Err(fail(
+            failed_id,
+            "AdoptExisting cannot be combined with Regions: adopt the destination with a \
+             resource for its own Region (without Regions), then list the other Regions in \
+             another resource"
+                .into(),
+        ));
+    }
     let regions = effective(desired.regions.clone(), logs);
     check_before_writing(request, &desired, function_arn, &name, &regions)
         .map_err(|reason| fail(failed_id, reason))?;
