@@ -202,6 +202,7 @@ impl Destinations {
     /// Records that this client's Region is done with: `what` it was ("created", "deleted").
     pub fn finished(&self, what: &'static str) {
         let region = self.region().unwrap_or_default();
+        tracing::info!(region, what, "Region finished");
         self.finished
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -328,7 +329,8 @@ impl Destinations {
                 self.end_step(step);
                 return Err(error);
             }
-            tracing::warn!(operation, destination = name, attempts, %error, "retrying");
+            let region = self.region().unwrap_or_default();
+            tracing::warn!(operation, destination = name, region, attempts, %error, "retrying");
             crate::metrics::retrying();
             self.set_step(
                 Some(step),

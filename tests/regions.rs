@@ -366,3 +366,41 @@ async fn adopt_existing_with_regions_is_refused_before_any_call() {
     );
     assert!(answer.calls.is_empty(), "{:?}", answer.calls);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_cleanup_fails_names_the_destination_and_its_rollback_leaves_no_orphan() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-orphan");
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    stack.proxy.fail(
+        "eu-west-1/DeleteDestination",
+        Times::N(1),
+        400,
+        "AccessDeniedException",
+        "not allowed right now",
+    );
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(
+        reason.contains("ap-southeast-2: PutDestination")
+            && reason.contains("It was removed again from us-east-1")
+            && reason.contains("Removing it failed in eu-west-1: DeleteDestination")
+            && reason.contains("the rollback deletes it in eu-west-1"),
+        "{reason}"
+    );
+    // The reply names the destination: the rollback Delete, with the same Regions, removes it.
+    assert_eq!(answer.physical_id(), name);
+    assert!(stored(&client_in("eu-west-1"), &name).await.is_some());
+    let delete = delete_request(&request, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    for region in REGIONS {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
+}

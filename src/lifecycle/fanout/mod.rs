@@ -159,15 +159,20 @@ fn check_before_writing(
     attributes::check_reply_size(&request.target, &predicted, &regional)
 }
 
-/// The Regions whose work failed, each with `why`.
+/// The Regions whose work failed, each with `why`, and logged one by one so that a Region's
+/// failure can be found by its Region.
 fn failed<T, E>(
     results: &[(String, Result<T, E>)],
     why: impl Fn(&E) -> String,
 ) -> Vec<(String, String)> {
-    results
+    let failures: Vec<(String, String)> = results
         .iter()
         .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), why(e))))
-        .collect()
+        .collect();
+    for (region, reason) in &failures {
+        tracing::error!(region, reason, "Region failed");
+    }
+    failures
 }
 
 /// "us-east-1: reason; eu-west-1: reason".
