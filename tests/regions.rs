@@ -24,6 +24,23 @@ fn client_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
 
+/// `name` in `region` has everything a fanned-out destination gets: the requested target, a
+/// policy for that Region's ARN, and the ownership tag.
+async fn assert_complete(name: &str, region: &str) {
+    let logs = client_in(region);
+    let stored = existing(&logs, name).await;
+    assert_eq!(stored.target_arn, TARGET, "{region}");
+    assert_eq!(
+        stored.policy.expect("a policy")["Statement"][0]["Resource"],
+        stored.arn.as_str(),
+        "{region}"
+    );
+    assert!(
+        tags(&logs, &stored.arn).await.contains_key(OWNER_TAG),
+        "{region}"
+    );
+}
+
 fn fanned(name: &str, regions: &[&str]) -> Value {
     let mut properties = props_with(name, "Regions", json!(regions));
     properties["AllowedAccounts"] = json!(["111122223333"]);
@@ -138,15 +155,7 @@ async fn regions_added_and_removed_in_place_and_restored_by_the_rollback() {
         fanned(&name, &["us-east-1", "eu-west-1"]),
     );
     stack.succeed(&rollback).await;
-    let restored = existing(&client_in("eu-west-1"), &name).await;
-    assert_eq!(restored.target_arn, TARGET);
-    assert_eq!(
-        restored.policy.expect("policy")["Statement"][0]["Resource"],
-        restored.arn.as_str()
-    );
-    assert!(tags(&client_in("eu-west-1"), &restored.arn)
-        .await
-        .contains_key(OWNER_TAG));
+    assert_complete(&name, "eu-west-1").await;
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
 }
 
@@ -403,4 +412,44 @@ async fn a_create_whose_cleanup_fails_names_the_destination_and_its_rollback_lea
     for region in REGIONS {
         assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_region() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-update-fails");
+    let (create, _) = stack
+        .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
+        .await;
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    let update = update_request(
+        &create,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "ap-southeast-2"]),
+    );
+    let answer = stack.fail(&update).await;
+    assert_eq!(answer.physical_id(), name);
+    assert!(
+        answer.reason().contains("ap-southeast-2: PutDestination"),
+        "{}",
+        answer.reason()
+    );
+
+    // CloudFormation rolls back with the old properties, whatever this update got to.
+    let rollback = update_request(
+        &update,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "eu-west-1"]),
+    );
+    stack.succeed(&rollback).await;
+    assert_complete(&name, "eu-west-1").await;
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
 }
