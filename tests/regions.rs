@@ -453,3 +453,22 @@ async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_
     assert_complete(&name, "eu-west-1").await;
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_create_succeeds_again_with_the_same_destinations() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-again");
+    let (request, first) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    // CloudFormation (or SNS) may deliver the same request twice.
+    let again = stack.succeed(&request).await;
+    assert_eq!(again.physical_id(), name);
+    assert_eq!(again.reply["Data"], first.reply["Data"]);
+    assert!(
+        !again.calls.iter().any(|c| c == "PutDestination"),
+        "{:?}",
+        again.calls
+    );
+    for region in REGIONS {
+        assert_complete(&name, region).await;
+    }
+}
