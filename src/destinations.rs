@@ -169,6 +169,9 @@ pub struct Destinations {
     /// creation. An interrupted Create must name it in its reply, so that the rollback Delete
     /// removes it (if it is this resource's).
     held: Arc<Mutex<Option<String>>>,
+    /// What a fanned-out request finished so far, as `(what, Region)`, so that an interrupted
+    /// request can say which Regions were done.
+    finished: Arc<Mutex<Vec<(&'static str, String)>>>,
     /// The Region a fanned-out request's client works in, named in its steps (" in REGION"),
     /// so that a timeout says which Regions were still running. Empty for the function's own
     /// client, whose steps read as they did before `Regions`.
@@ -181,6 +184,7 @@ impl Destinations {
             client,
             steps: Arc::default(),
             held: Arc::default(),
+            finished: Arc::default(),
             place: String::new(),
         }
     }
@@ -189,6 +193,39 @@ impl Destinations {
     pub fn start_request(&self) {
         *self.steps.lock().unwrap_or_else(|p| p.into_inner()) = Steps::default();
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Records that this client's Region is done with: `what` it was ("created", "deleted").
+    pub fn finished(&self, what: &'static str) {
+        let region = self.region().unwrap_or_default();
+        tracing::info!(region, what, "Region finished");
+        self.finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((what, region));
+    }
+
+    /// The Regions finished since [`Self::start_request`], by what was done, in the order
+    /// they finished: "created in us-east-1 and eu-west-1; deleted in ap-south-1". `None`
+    /// when none was.
+    pub fn finished_so_far(&self) -> Option<String> {
+        let finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_what: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (what, region) in finished.iter() {
+            match by_what.iter_mut().find(|(w, _)| w == what) {
+                Some((_, regions)) => regions.push(region),
+                None => by_what.push((what, vec![region])),
+            }
+        }
+        let parts: Vec<String> = by_what
+            .into_iter()
+            .map(|(what, regions)| format!("{what} in {}", and_list(&regions)))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// The destination this request holds as its own (see the field), since
@@ -292,7 +329,8 @@ impl Destinations {
                 self.end_step(step);
                 return Err(error);
             }
-            tracing::warn!(operation, destination = name, attempts, %error, "retrying");
+            let region = self.region().unwrap_or_default();
+            tracing::warn!(operation, destination = name, region, attempts, %error, "retrying");
             crate::metrics::retrying();
             self.set_step(
                 Some(step),
@@ -323,6 +361,7 @@ impl Destinations {
             client: Client::from_conf(config),
             steps: Arc::clone(&self.steps),
             held: Arc::clone(&self.held),
+            finished: Arc::clone(&self.finished),
             place: format!(" in {region}"),
         }
     }
@@ -509,6 +548,15 @@ fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
 }
 
 /// Between half and all of `pause`, so that many stacks retrying at once spread out.
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 fn with_jitter(pause: Duration) -> Duration {
     let random = RandomState::new().hash_one(Instant::now());
     let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
@@ -667,5 +715,25 @@ pub(crate) mod tests {
         logs.start_request();
         put(&logs).await.expect_err("refused");
         assert_eq!(logs.held(), None);
+    }
+
+    #[test]
+    fn finished_regions_are_told_by_what_was_done_and_forgotten_by_the_next_request() {
+        let logs = Destinations::new(mock_client!(aws_sdk_cloudwatchlogs, []));
+        assert_eq!(logs.finished_so_far(), None);
+        for (region, what) in [
+            ("us-east-1", "created"),
+            ("ap-south-1", "deleted"),
+            ("eu-west-1", "created"),
+            ("sa-east-1", "created"),
+        ] {
+            logs.in_region(region).finished(what);
+        }
+        assert_eq!(
+            logs.finished_so_far().as_deref(),
+            Some("created in us-east-1, eu-west-1 and sa-east-1; deleted in ap-south-1")
+        );
+        logs.start_request();
+        assert_eq!(logs.finished_so_far(), None);
     }
 }

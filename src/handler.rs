@@ -200,11 +200,18 @@ impl App {
 
     fn interruption_reason(&self, interrupted: Interrupted) -> String {
         match interrupted {
-            Interrupted::TimedOut => format!(
-                "Timed out while {} was still running; the work was abandoned so that this \
-                 reply arrives before the deadline",
-                self.destinations.current_step()
-            ),
+            Interrupted::TimedOut => {
+                let mut reason = format!(
+                    "Timed out while {} was still running; the work was abandoned so that this \
+                     reply arrives before the deadline",
+                    self.destinations.current_step()
+                );
+                // With Regions: how far it got.
+                if let Some(finished) = self.destinations.finished_so_far() {
+                    reason.push_str(&format!(". Finished before that: {finished}"));
+                }
+                reason
+            }
             Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
         }
     }

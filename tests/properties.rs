@@ -415,3 +415,41 @@ async fn grants_and_a_hand_written_policy_are_not_combined() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_invalid_region_is_named_before_any_write() {
+    let properties = props_with(
+        &unique_name("bad-regions"),
+        "Regions",
+        json!("us-east-1, EU-WEST-1,us-east-1,useast1"),
+    );
+    assert_rejected(
+        properties,
+        &[
+            "Regions[1] must be a Region code such as us-east-1, eu-central-2 or us-gov-west-1 \
+             (got \"EU-WEST-1\")",
+            "Regions[2] must not repeat \"us-east-1\" (already listed as Regions[0])",
+            "Regions[3] must be a Region code",
+        ],
+    )
+    .await;
+    let many: Vec<String> = (1..=41).map(|i| format!("xx-test-{i}")).collect();
+    assert_rejected(
+        props_with(&unique_name("many-regions"), "Regions", json!(many)),
+        &["Regions must list at most 40 Regions (got 41)"],
+    )
+    .await;
+    assert_rejected(
+        props_with(&unique_name("region-number"), "Regions", json!([1])),
+        &["Regions[0]"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn account_level_subscriptions_must_be_a_boolean() {
+    let mut properties = props(&unique_name("account-level-word"));
+    properties["AllowedAccounts"] = json!(["111122223333"]);
+    properties["AllowAccountLevelSubscriptions"] = json!("yes");
+    assert_rejected(properties, &["AllowAccountLevelSubscriptions must be"]).await;
+}

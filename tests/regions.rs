@@ -24,16 +24,27 @@ fn client_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::from_conf(config)
 }
 
+/// `name` in `region` has everything a fanned-out destination gets: the requested target, a
+/// policy for that Region's ARN, and the ownership tag.
+async fn assert_complete(name: &str, region: &str) {
+    let logs = client_in(region);
+    let stored = existing(&logs, name).await;
+    assert_eq!(stored.target_arn, TARGET, "{region}");
+    assert_eq!(
+        stored.policy.expect("a policy")["Statement"][0]["Resource"],
+        stored.arn.as_str(),
+        "{region}"
+    );
+    assert!(
+        tags(&logs, &stored.arn).await.contains_key(OWNER_TAG),
+        "{region}"
+    );
+}
+
 fn fanned(name: &str, regions: &[&str]) -> Value {
     let mut properties = props_with(name, "Regions", json!(regions));
     properties["AllowedAccounts"] = json!(["111122223333"]);
     properties
-}
-
-fn is_write(op: &str) -> bool {
-    ["Put", "Delete", "Tag", "Untag"]
-        .iter()
-        .any(|prefix| op.starts_with(prefix))
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -80,8 +91,7 @@ async fn a_foreign_destination_in_one_region_fails_the_create_before_any_write()
         "{}",
         answer.reason()
     );
-    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
-    assert!(writes.is_empty(), "{writes:?}");
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
     assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
     assert_eq!(
@@ -145,15 +155,7 @@ async fn regions_added_and_removed_in_place_and_restored_by_the_rollback() {
         fanned(&name, &["us-east-1", "eu-west-1"]),
     );
     stack.succeed(&rollback).await;
-    let restored = existing(&client_in("eu-west-1"), &name).await;
-    assert_eq!(restored.target_arn, TARGET);
-    assert_eq!(
-        restored.policy.expect("policy")["Statement"][0]["Resource"],
-        restored.arn.as_str()
-    );
-    assert!(tags(&client_in("eu-west-1"), &restored.arn)
-        .await
-        .contains_key(OWNER_TAG));
+    assert_complete(&name, "eu-west-1").await;
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
 }
 
@@ -238,8 +240,7 @@ async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
         "{}",
         answer.reason()
     );
-    let writes: Vec<&String> = answer.calls.iter().filter(|c| is_write(c)).collect();
-    assert!(writes.is_empty(), "{writes:?}");
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -288,4 +289,186 @@ async fn rename_replaces_in_every_region_and_a_failed_update_keeps_the_old_id() 
         "{}",
         answer.reason()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_update_in_place_looks_at_each_region_once() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-in-place");
+    let (create, _) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    // A change that needs nothing written: each Region is observed (DescribeDestinations and
+    // ListTagsForResource), once.
+    let mut unchanged = fanned(&name, &REGIONS);
+    unchanged["ServiceTimeout"] = json!("300");
+    let update = update_request(&create, &stack.url(), &name, unchanged);
+    let answer = stack.succeed(&update).await;
+    let mut calls = answer.calls.clone();
+    calls.sort();
+    let expected: Vec<String> = ["DescribeDestinations", "ListTagsForResource"]
+        .iter()
+        .flat_map(|op| std::iter::repeat_n(op.to_string(), REGIONS.len()))
+        .collect();
+    assert_eq!(calls, expected);
+    assert_eq!(
+        answer.reply["Data"]["Arns"],
+        arns_in_every_region(&name).await.join(",")
+    );
+}
+
+async fn arns_in_every_region(name: &str) -> Vec<String> {
+    let mut arns = Vec::new();
+    for region in REGIONS {
+        arns.push(existing(&client_in(region), name).await.arn);
+    }
+    arns
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_create_names_the_regions_it_finished_and_its_rollback_removes_all() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-interrupted");
+    stack.proxy.hang("ap-southeast-2/TagResource");
+    let mut properties = fanned(&name, &REGIONS);
+    properties["ServiceTimeout"] = json!("4");
+    let request = create_request(&stack.url(), "Destination", properties);
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(
+        reason.starts_with(&format!(
+            "Timed out while TagResource for destination {name} in ap-southeast-2 was still \
+             running"
+        )),
+        "{reason}"
+    );
+    let (_, finished) = reason
+        .split_once(". Finished before that: created in ")
+        .unwrap_or_else(|| panic!("no finished Regions in: {reason}"));
+    assert!(
+        finished.starts_with("us-east-1 and eu-west-1")
+            || finished.starts_with("eu-west-1 and us-east-1"),
+        "{reason}"
+    );
+    // The reply names the destination, so that the rollback Delete removes it everywhere,
+    // the untagged one in ap-southeast-2 included.
+    assert_eq!(answer.physical_id(), name);
+    let delete = delete_request(&request, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    for region in REGIONS {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn adopt_existing_with_regions_is_refused_before_any_call() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-adopt");
+    let mut properties = fanned(&name, &REGIONS);
+    properties["AdoptExisting"] = json!(true);
+    let request = create_request(&stack.url(), "Destination", properties);
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer
+            .reason()
+            .starts_with("AdoptExisting cannot be combined with Regions"),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_cleanup_fails_names_the_destination_and_its_rollback_leaves_no_orphan() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-orphan");
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    stack.proxy.fail(
+        "eu-west-1/DeleteDestination",
+        Times::N(1),
+        400,
+        "AccessDeniedException",
+        "not allowed right now",
+    );
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(
+        reason.contains("ap-southeast-2: PutDestination")
+            && reason.contains("It was removed again from us-east-1")
+            && reason.contains("Removing it failed in eu-west-1: DeleteDestination")
+            && reason.contains("the rollback deletes it in eu-west-1"),
+        "{reason}"
+    );
+    // The reply names the destination: the rollback Delete, with the same Regions, removes it.
+    assert_eq!(answer.physical_id(), name);
+    assert!(stored(&client_in("eu-west-1"), &name).await.is_some());
+    let delete = delete_request(&request, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    for region in REGIONS {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_region() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-update-fails");
+    let (create, _) = stack
+        .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
+        .await;
+    stack.proxy.fail(
+        "ap-southeast-2/PutDestination",
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+    let update = update_request(
+        &create,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "ap-southeast-2"]),
+    );
+    let answer = stack.fail(&update).await;
+    assert_eq!(answer.physical_id(), name);
+    assert!(
+        answer.reason().contains("ap-southeast-2: PutDestination"),
+        "{}",
+        answer.reason()
+    );
+
+    // CloudFormation rolls back with the old properties, whatever this update got to.
+    let rollback = update_request(
+        &update,
+        &stack.url(),
+        &name,
+        fanned(&name, &["us-east-1", "eu-west-1"]),
+    );
+    stack.succeed(&rollback).await;
+    assert_complete(&name, "eu-west-1").await;
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redelivered_create_succeeds_again_with_the_same_destinations() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-again");
+    let (request, first) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    // CloudFormation (or SNS) may deliver the same request twice.
+    let again = stack.succeed(&request).await;
+    assert_eq!(again.physical_id(), name);
+    assert_eq!(again.reply["Data"], first.reply["Data"]);
+    assert!(
+        !again.calls.iter().any(|c| c == "PutDestination"),
+        "{:?}",
+        again.calls
+    );
+    for region in REGIONS {
+        assert_complete(&name, region).await;
+    }
 }

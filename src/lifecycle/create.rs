@@ -95,6 +95,18 @@ pub async fn create_destination(
     adopt: bool,
 ) -> Result<Created, CreateFailure> {
     let found = ownership::observe(logs, name, owner, Some(desired)).await?;
+    create_found(logs, name, found, desired, owner, adopt).await
+}
+
+/// [`create_destination`] once `name` has been observed (`found`).
+pub async fn create_found(
+    logs: &Destinations,
+    name: &str,
+    found: Found,
+    desired: &DestinationProperties,
+    owner: &str,
+    adopt: bool,
+) -> Result<Created, CreateFailure> {
     match found {
         Found::Absent => Ok(create_new(logs, name, desired, owner).await?.into()),
         Found::Unfinished(destination) => {

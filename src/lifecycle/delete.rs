@@ -16,20 +16,10 @@ pub async fn delete(
     // A failed Create's id, or one CloudFormation generated for a cancelled Create: nothing of
     // ours can carry it.
     if !properties::is_valid_name(id) {
-        return Ok(Done {
-            physical_resource_id: id.to_owned(),
-            destination: None,
-            warning: None,
-            regional: Vec::new(),
-        });
+        return Ok(Done::gone(id, None));
     }
     match delete_if_owned(logs, id, properties, owner, function_arn).await {
-        Ok(warning) => Ok(Done {
-            physical_resource_id: id.to_owned(),
-            destination: None,
-            warning,
-            regional: Vec::new(),
-        }),
+        Ok(warning) => Ok(Done::gone(id, warning)),
         Err(error) => Err(Failed {
             physical_resource_id: id.to_owned(),
             reason: error.to_string(),

@@ -37,6 +37,18 @@ pub struct Done {
     pub regional: Vec<(String, String)>,
 }
 
+impl Done {
+    /// A Delete's outcome: nothing is left under `id` that this resource owns.
+    pub fn gone(id: &str, warning: Option<String>) -> Done {
+        Done {
+            physical_resource_id: id.to_owned(),
+            destination: None,
+            warning,
+            regional: Vec::new(),
+        }
+    }
+}
+
 /// A request that could not be carried out, and the id to answer it with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Failed {
@@ -52,36 +64,34 @@ pub async fn run(
     function_arn: &str,
 ) -> Result<Done, Failed> {
     let owner = owner_tag_value(&request.target);
-    if fanout::applies(request) {
-        return fanout::run(logs, request, &owner, function_arn).await;
-    }
+    // With `Regions` (now, or before an Update): every Region listed.
+    let fanned = fanout::applies(request);
     match &request.kind {
+        RequestKind::Create if fanned => {
+            let failed_id = failed_create_id(&request.target.request_id);
+            fanout::create(logs, request, &owner, function_arn, &failed_id, false).await
+        }
         RequestKind::Create => create::create(logs, request, &owner, function_arn).await,
         RequestKind::Update {
-            physical_resource_id,
-            old_properties,
+            physical_resource_id: id,
+            old_properties: old,
         } => {
-            update::update(
-                logs,
-                request,
-                &owner,
-                physical_resource_id,
-                old_properties,
-                function_arn,
-            )
-            .await
+            let (owner, arn) = (owner.as_str(), function_arn);
+            if fanned {
+                fanout::update(logs, request, owner, id, old, arn).await
+            } else {
+                update::update(logs, request, owner, id, old, arn).await
+            }
         }
         RequestKind::Delete {
-            physical_resource_id,
+            physical_resource_id: id,
         } => {
-            delete::delete(
-                logs,
-                physical_resource_id,
-                &request.properties,
-                &owner,
-                function_arn,
-            )
-            .await
+            let (properties, owner, arn) = (&request.properties, owner.as_str(), function_arn);
+            if fanned {
+                fanout::delete(logs, id, properties, owner, arn).await
+            } else {
+                delete::delete(logs, id, properties, owner, arn).await
+            }
         }
     }
 }

@@ -51,34 +51,16 @@ pub async fn update(
         };
     }
     if !properties::is_valid_name(current_id) {
-        return Err(fail(format!(
-            "The physical id {current_id:?} is not a destination name this provider created"
-        )));
+        return Err(fail(not_a_destination_name(current_id)));
     }
 
     let found = ownership::observe(logs, &name, owner, Some(&desired))
         .await
         .map_err(|e| fail(e.to_string()))?;
-    let (current, current_tags) = match found {
-        Found::Foreign { .. } => return Err(fail(no_longer_managed(&name))),
-        Found::Absent => {
-            // Deleted out of band: created again, with the ownership tag.
-            tracing::warn!(
-                destination = name,
-                "the destination was gone; recreating it"
-            );
-            let destination = create_new(logs, &name, &desired, owner)
-                .await
-                .map_err(|failure| fail(failure.reason))?;
-            return Ok(updated(name, destination));
-        }
-        Found::Unfinished(destination) => (destination, Tags::new()),
-        Found::Owned { destination, tags } => (destination, tags),
-    };
-    let destination = in_place(
+    let destination = update_found(
         logs,
-        current,
-        current_tags,
+        &name,
+        found,
         &desired,
         owner,
         old.as_ref(),
@@ -89,6 +71,46 @@ pub async fn update(
     Ok(updated(name, destination))
 }
 
+/// The in-place Update of `name` once it has been observed (`found`): what this resource owns
+/// is brought to `desired`; a vanished destination is created again; anyone else's is left.
+/// `old` is the old properties as parsed (`None` when they no longer parse), `old_properties`
+/// as sent.
+pub async fn update_found(
+    logs: &Destinations,
+    name: &str,
+    found: Found,
+    desired: &DestinationProperties,
+    owner: &str,
+    old: Option<&DestinationProperties>,
+    old_properties: &Value,
+) -> Result<Destination, String> {
+    let (current, current_tags) = match found {
+        Found::Foreign { .. } => return Err(no_longer_managed(name)),
+        Found::Absent => {
+            // Deleted out of band: created again, with the ownership tag.
+            tracing::warn!(
+                destination = name,
+                "the destination was gone; recreating it"
+            );
+            return create_new(logs, name, desired, owner)
+                .await
+                .map_err(|failure| failure.reason);
+        }
+        Found::Unfinished(destination) => (destination, Tags::new()),
+        Found::Owned { destination, tags } => (destination, tags),
+    };
+    in_place(
+        logs,
+        current,
+        current_tags,
+        desired,
+        owner,
+        old,
+        old_properties,
+    )
+    .await
+}
+
 fn updated(name: String, destination: Destination) -> Done {
     Done {
         physical_resource_id: name,
@@ -96,6 +118,10 @@ fn updated(name: String, destination: Destination) -> Done {
         warning: None,
         regional: Vec::new(),
     }
+}
+
+pub fn not_a_destination_name(id: &str) -> String {
+    format!("The physical id {id:?} is not a destination name this provider created")
 }
 
 fn no_longer_managed(name: &str) -> String {

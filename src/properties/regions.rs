@@ -41,7 +41,10 @@ pub(crate) fn parse_regions(check: &mut Checker, value: Option<&Value>) -> Vec<S
         } else if let Some(first) = first_at.get(&entry.value) {
             check.fail(
                 entry.at,
-                format!("{:?} is already listed as {first}", entry.value),
+                format!(
+                    "must not repeat {:?} (already listed as {first})",
+                    entry.value
+                ),
             );
         } else {
             first_at.insert(entry.value.clone(), entry.at);
@@ -139,7 +142,10 @@ mod tests {
     fn duplicates_name_both_entries() {
         assert_eq!(
             regions(json!("us-east-1,eu-west-1,us-east-1")),
-            Err("Regions[2] \"us-east-1\" is already listed as Regions[0]".to_owned())
+            Err(
+                "Regions[2] must not repeat \"us-east-1\" (already listed as Regions[0])"
+                    .to_owned()
+            )
         );
     }
 

@@ -8,10 +8,10 @@ pub mod plan;
 use crate::attributes;
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::event::{CfnRequest, RequestKind};
-use crate::lifecycle::create::{create_destination, create_new};
+use crate::lifecycle::create::{create_found, CreateFailure};
 use crate::lifecycle::delete::delete_if_owned;
 use crate::lifecycle::ownership::{self, Found};
-use crate::lifecycle::{destination_arn, failed_create_id, generated_name, update};
+use crate::lifecycle::{destination_arn, generated_name, update};
 use crate::lifecycle::{Done, Failed};
 use crate::properties::{self, DestinationProperties};
 use futures_util::stream::{self, StreamExt};
@@ -68,26 +68,49 @@ where
 }
 
 /// What every Region holds under `name`, looked at concurrently before anything is written.
+/// Each Region checks a found policy against its own ARN (the crash-window rule).
 async fn observe_all(
     logs: &Destinations,
     regions: &[String],
     name: &str,
     owner: &str,
     desired: &DestinationProperties,
-) -> BTreeMap<String, Observed> {
+) -> Seen {
     each(regions, |region| async move {
-        // Each Region checks a found policy against its own ARN (the crash-window rule).
-        let found = ownership::observe(&logs.in_region(&region), name, owner, Some(desired)).await;
-        match found {
-            Ok(Found::Absent) => Observed::Absent,
-            Ok(Found::Owned { .. } | Found::Unfinished(_)) => Observed::Owned,
-            Ok(Found::Foreign { .. }) => Observed::Foreign,
-            Err(error) => Observed::Unreachable(unreachable_reason(&error)),
-        }
+        ownership::observe(&logs.in_region(&region), name, owner, Some(desired)).await
     })
     .await
     .into_iter()
     .collect()
+}
+
+/// Every Region's observation: the plan decides on it, and the writes start from it (no
+/// second look).
+type Seen = BTreeMap<String, Result<Found, AwsError>>;
+
+/// What the plan needs to know of each Region.
+fn as_observed(seen: &Seen) -> BTreeMap<String, Observed> {
+    seen.iter()
+        .map(|(region, found)| {
+            let observed = match found {
+                Ok(Found::Absent) => Observed::Absent,
+                Ok(Found::Owned { .. } | Found::Unfinished(_)) => Observed::Owned,
+                Ok(Found::Foreign { .. }) => Observed::Foreign,
+                Err(error) => Observed::Unreachable(unreachable_reason(error)),
+            };
+            (region.clone(), observed)
+        })
+        .collect()
+}
+
+/// The observation of `region`, for the writes the plan allowed (the plan refuses a Region
+/// that could not be observed, so an error here is never written over).
+fn seen_in(seen: &Seen, region: &str) -> Result<Found, String> {
+    match seen.get(region) {
+        Some(Ok(found)) => Ok(found.clone()),
+        Some(Err(error)) => Err(error.to_string()),
+        None => Err(format!("{region} was not looked at")),
+    }
 }
 
 /// An opt-in Region that is not enabled answers every call with a credentials error; say so.
@@ -136,6 +159,22 @@ fn check_before_writing(
     attributes::check_reply_size(&request.target, &predicted, &regional)
 }
 
+/// The Regions whose work failed, each with `why`, and logged one by one so that a Region's
+/// failure can be found by its Region.
+fn failed<T, E>(
+    results: &[(String, Result<T, E>)],
+    why: impl Fn(&E) -> String,
+) -> Vec<(String, String)> {
+    let failures: Vec<(String, String)> = results
+        .iter()
+        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), why(e))))
+        .collect();
+    for (region, reason) in &failures {
+        tracing::error!(region, reason, "Region failed");
+    }
+    failures
+}
+
 /// "us-east-1: reason; eu-west-1: reason".
 pub(crate) fn by_region<'a>(
     failures: impl IntoIterator<Item = (&'a String, &'a String)>,
@@ -181,27 +220,40 @@ pub async fn create(
         .name
         .clone()
         .unwrap_or_else(|| generated_name(&request.target));
+    if desired.adopt_existing && !replacing {
+        // Cleaning up after a partial failure deletes what the request made; an adopted
+        // destination must never be among it.
+        return Err(fail(
+            failed_id,
+            "AdoptExisting cannot be combined with Regions: adopt the destination with a \
+             resource for its own Region (without Regions), then list the other Regions in \
+             another resource"
+                .into(),
+        ));
+    }
     let regions = effective(desired.regions.clone(), logs);
     check_before_writing(request, &desired, function_arn, &name, &regions)
         .map_err(|reason| fail(failed_id, reason))?;
-    let observed = observe_all(logs, &regions, &name, owner, &desired).await;
-    let decided = plan::plan(&name, &Intent::Create { regions: &regions }, &observed)
-        .map_err(|reason| fail(failed_id, reason))?;
-    let steps: BTreeMap<String, Step> = decided.steps.into_iter().collect();
+    let seen = observe_all(logs, &regions, &name, owner, &desired).await;
+    plan::plan(
+        &name,
+        &Intent::Create { regions: &regions },
+        &as_observed(&seen),
+    )
+    .map_err(|reason| fail(failed_id, reason))?;
 
     let results = each(&regions, |region| {
-        let (name, desired) = (&name, &desired);
-        let step = steps.get(&region).copied();
+        let (name, desired, seen) = (&name, &desired, &seen);
         async move {
             let logs = logs.in_region(&region);
-            match step {
-                // Seen absent a moment ago: no second look.
-                Some(Step::Create) => create_new(&logs, name, desired, owner).await,
-                // Ours already (a retried delivery): the creation path takes it over.
-                _ => create_destination(&logs, name, desired, owner, false)
-                    .await
-                    .map(|created| created.destination),
-            }
+            let found = seen_in(seen, &region).map_err(|reason| CreateFailure {
+                reason,
+                left_behind: false,
+            })?;
+            // Absent: created; ours already (a retried delivery): taken over and finished.
+            let created = create_found(&logs, name, found, desired, owner, false).await?;
+            logs.finished("created");
+            Ok::<_, CreateFailure>(created.destination)
         }
     })
     .await;
@@ -221,13 +273,17 @@ pub async fn create(
         .collect();
     let cleanup = each(&made, |region| {
         let name = &name;
-        async move { logs.in_region(&region).delete(name).await }
+        async move {
+            let logs = logs.in_region(&region);
+            let deleted = logs.delete(name).await;
+            if deleted.is_ok() {
+                logs.finished("removed again");
+            }
+            deleted
+        }
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|f| (region.clone(), f.reason.clone())))
-        .collect();
+    let failures = failed(&results, |f| f.reason.clone());
     let left_behind: Vec<String> = results
         .iter()
         .filter(|(_, r)| r.as_ref().is_err_and(|f| f.left_behind))
@@ -245,10 +301,7 @@ pub async fn create(
         regions.len(),
         by_region(failures.iter().map(|(r, f)| (r, f)))
     );
-    let cleanup_errors: Vec<(String, String)> = cleanup
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.to_string())))
-        .collect();
+    let cleanup_errors = failed(&cleanup, AwsError::to_string);
     if !made.is_empty() {
         reason.push_str(&format!(
             ". It was removed again from {}",
@@ -301,55 +354,65 @@ pub async fn update(
     let desired = properties::parse(&request.properties).map_err(|e| fail(e.to_string()))?;
     let regions = effective(desired.regions.clone(), logs);
     let old_regions = effective(listed(old_properties), logs);
+    let old = properties::parse(old_properties).ok();
     let renamed = desired.name.as_deref().is_some_and(|n| n != current_id)
-        || (desired.name.is_none()
-            && properties::parse(old_properties).is_ok_and(|old| old.name.is_some()));
+        || (desired.name.is_none() && old.as_ref().is_some_and(|old| old.name.is_some()));
     if renamed {
         // Replacement in every Region; the old name is left for CloudFormation's cleanup.
         return create(logs, request, owner, function_arn, current_id, true).await;
     }
+    if !properties::is_valid_name(current_id) {
+        return Err(fail(update::not_a_destination_name(current_id)));
+    }
     check_before_writing(request, &desired, function_arn, current_id, &regions).map_err(fail)?;
     let mut involved = regions.clone();
     involved.extend(old_regions.iter().filter(|r| !regions.contains(r)).cloned());
-    let observed = observe_all(logs, &involved, current_id, owner, &desired).await;
+    let seen = observe_all(logs, &involved, current_id, owner, &desired).await;
     let intent = Intent::Update {
         regions: &regions,
         old_regions: &old_regions,
     };
-    let decided = plan::plan(current_id, &intent, &observed).map_err(fail)?;
+    let decided = plan::plan(current_id, &intent, &as_observed(&seen)).map_err(fail)?;
 
     let steps: BTreeMap<String, Step> = decided.steps.iter().cloned().collect();
     let order: Vec<String> = decided.steps.iter().map(|(r, _)| r.clone()).collect();
     let results = each(&order, |region| {
         let step = steps.get(&region).copied();
+        let (desired, old, seen) = (&desired, old.as_ref(), &seen);
         async move {
             let logs = logs.in_region(&region);
-            match step {
-                Some(Step::Delete) => {
-                    delete_if_owned(&logs, current_id, old_properties, owner, function_arn)
-                        .await
-                        .map(|_| None)
-                        .map_err(|e| e.to_string())
-                }
-                _ => update::update(
+            let found = seen_in(seen, &region)?;
+            let outcome = match step {
+                // Observed as this resource's a moment ago.
+                Some(Step::Delete) => logs
+                    .delete(current_id)
+                    .await
+                    .map(|_| None)
+                    .map_err(|e| e.to_string()),
+                _ => update::update_found(
                     &logs,
-                    request,
-                    owner,
                     current_id,
+                    found,
+                    desired,
+                    owner,
+                    old,
                     old_properties,
-                    function_arn,
                 )
                 .await
-                .map(|done| done.destination)
-                .map_err(|failed| failed.reason),
+                .map(Some),
+            };
+            if outcome.is_ok() {
+                logs.finished(match step {
+                    Some(Step::Delete) => "deleted",
+                    Some(Step::Create) => "created",
+                    _ => "updated",
+                });
             }
+            outcome
         }
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.clone())))
-        .collect();
+    let failures = failed(&results, String::clone);
     if !failures.is_empty() {
         return Err(fail(format!(
             "Updating destination {current_id} failed in {} of {} Regions: {}",
@@ -377,31 +440,20 @@ pub async fn delete(
     owner: &str,
     function_arn: &str,
 ) -> Result<Done, Failed> {
-    let nothing = Done {
-        physical_resource_id: id.to_owned(),
-        destination: None,
-        warning: None,
-        regional: Vec::new(),
-    };
     if !properties::is_valid_name(id) {
-        return Ok(nothing);
+        return Ok(Done::gone(id, None));
     }
     let regions = effective(listed(properties), logs);
     let results = each(&regions, |region| async move {
-        delete_if_owned(
-            &logs.in_region(&region),
-            id,
-            properties,
-            owner,
-            function_arn,
-        )
-        .await
+        let logs = logs.in_region(&region);
+        let outcome = delete_if_owned(&logs, id, properties, owner, function_arn).await;
+        if outcome.as_ref().is_ok_and(Option::is_none) {
+            logs.finished("deleted");
+        }
+        outcome
     })
     .await;
-    let failures: Vec<(String, String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region.clone(), e.to_string())))
-        .collect();
+    let failures = failed(&results, AwsError::to_string);
     if !failures.is_empty() {
         return Err(Failed {
             physical_resource_id: id.to_owned(),
@@ -417,49 +469,8 @@ pub async fn delete(
         .into_iter()
         .filter_map(|(region, r)| r.ok().flatten().map(|w| format!("{region}: {w}")))
         .collect();
-    Ok(Done {
-        warning: (!warnings.is_empty()).then(|| warnings.join("; ")),
-        ..nothing
-    })
-}
-
-/// Dispatches a request that uses `Regions`.
-pub async fn run(
-    logs: &Destinations,
-    request: &CfnRequest,
-    owner: &str,
-    function_arn: &str,
-) -> Result<Done, Failed> {
-    match &request.kind {
-        RequestKind::Create => {
-            let failed_id = failed_create_id(&request.target.request_id);
-            create(logs, request, owner, function_arn, &failed_id, false).await
-        }
-        RequestKind::Update {
-            physical_resource_id,
-            old_properties,
-        } => {
-            update(
-                logs,
-                request,
-                owner,
-                physical_resource_id,
-                old_properties,
-                function_arn,
-            )
-            .await
-        }
-        RequestKind::Delete {
-            physical_resource_id,
-        } => {
-            delete(
-                logs,
-                physical_resource_id,
-                &request.properties,
-                owner,
-                function_arn,
-            )
-            .await
-        }
-    }
+    Ok(Done::gone(
+        id,
+        (!warnings.is_empty()).then(|| warnings.join("; ")),
+    ))
 }
