@@ -13,16 +13,6 @@ use support::*;
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 const PROVISIONING_OWNER: &str = "eventbridge-provisioning";
 
-fn moto_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
-    logs_client_in(region, &moto_endpoint(), 3)
-}
-
-fn fanned(name: &str, regions: &[&str]) -> Value {
-    let mut properties = props_with(name, "Regions", json!(regions));
-    properties["AllowedAccounts"] = json!(["111122223333"]);
-    properties
-}
-
 fn result(answer: &Answer) -> &Value {
     match &answer.invocation.outcome {
         Outcome::Response(value) => value,
@@ -37,18 +27,6 @@ fn error(answer: &Answer) -> String {
     }
 }
 
-/// A destination someone made by hand in `region`.
-async fn hand_made(region: &str, name: &str) {
-    moto_in(region)
-        .put_destination()
-        .destination_name(name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("someone else's destination");
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
     let stack = Stack::start();
@@ -59,22 +37,8 @@ async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
     let created = result(&answer);
     let mut arns = Vec::new();
     for region in REGIONS {
-        let logs = moto_in(region);
-        let stored = existing(&logs, &name).await;
-        assert!(
-            stored.arn.contains(&format!(":logs:{region}:")),
-            "{}",
-            stored.arn
-        );
-        let policy = stored.policy.expect("a policy");
-        assert_eq!(policy["Statement"][0]["Resource"], stored.arn.as_str());
-        assert_eq!(
-            tags(&logs, &stored.arn)
-                .await
-                .get(OWNER_TAG)
-                .map(String::as_str),
-            Some(PROVISIONING_OWNER)
-        );
+        let (stored, owner) = assert_complete(&name, region).await;
+        assert_eq!(owner.as_deref(), Some(PROVISIONING_OWNER), "{region}");
         assert_eq!(
             created["Regions"][region],
             json!({"Action": "created", "Arn": stored.arn}),
@@ -102,7 +66,7 @@ async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
 async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_any_write() {
     let stack = Stack::start();
     let name = unique_name("provision-conflict");
-    hand_made("eu-west-1", &name).await;
+    someone_elses_destination("eu-west-1", &name).await;
     let mut adopt_nothing = fanned(&name, &REGIONS);
     adopt_nothing["AdoptExisting"] = json!(false);
     for event in [
@@ -123,10 +87,10 @@ async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_an
         );
         assert_eq!(writes(&answer.calls), Vec::<&String>::new());
     }
-    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
-    assert_eq!(stored(&moto_in("ap-southeast-2"), &name).await, None);
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
     assert_eq!(
-        existing(&moto_in("eu-west-1"), &name).await.target_arn,
+        existing(&client_in("eu-west-1"), &name).await.target_arn,
         OTHER_TARGET
     );
 }
@@ -159,11 +123,11 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
     ] {
         assert!(failed.contains(expected), "{expected}: {failed}");
     }
-    assert_eq!(stored(&moto_in("eu-west-1"), &name).await, None);
-    assert_eq!(stored(&moto_in("ap-southeast-2"), &name).await, None);
-    let kept = existing(&moto_in("us-east-1"), &name).await;
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+    let kept = existing(&client_in("us-east-1"), &name).await;
     assert_eq!(
-        tags(&moto_in("us-east-1"), &kept.arn)
+        tags(&client_in("us-east-1"), &kept.arn)
             .await
             .get(OWNER_TAG)
             .map(String::as_str),
@@ -199,9 +163,9 @@ async fn delete_with_regions_removes_only_the_listed_regions() {
         Some(3),
         "{deleted}"
     );
-    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
-    assert_eq!(stored(&moto_in("eu-west-1"), &name).await, None);
-    assert!(stored(&moto_in("ap-southeast-2"), &name).await.is_some());
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+    assert!(stored(&client_in("ap-southeast-2"), &name).await.is_some());
     // Only the listed Regions were asked anything.
     assert_eq!(
         answer
@@ -228,7 +192,7 @@ async fn the_provider_framework_creates_in_every_region_and_returns_every_arn() 
     assert_eq!(created["PhysicalResourceId"], name.as_str());
     let mut arns = Vec::new();
     for region in regions {
-        let stored = existing(&moto_in(region), &name).await;
+        let stored = existing(&client_in(region), &name).await;
         assert_eq!(
             created["Data"][format!("Arn.{region}")],
             stored.arn.as_str()
@@ -243,7 +207,7 @@ async fn the_provider_framework_creates_in_every_region_and_returns_every_arn() 
     delete["PhysicalResourceId"] = json!(name);
     result(&stack.invoke(&delete).await);
     for region in regions {
-        assert_eq!(stored(&moto_in(region), &name).await, None, "{region}");
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
     }
 }
 
@@ -272,5 +236,5 @@ async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
         "{refused}"
     );
     assert_eq!(writes(&answer.calls), Vec::<&String>::new());
-    assert_eq!(stored(&moto_in("us-east-1"), &name).await, None);
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
 }

@@ -6,46 +6,11 @@ mod harness;
 mod support;
 
 use harness::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::{Duration, Instant};
 use support::*;
 
 const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
-
-/// A client straight to moto, signing for `region`.
-fn client_in(region: &str) -> aws_sdk_cloudwatchlogs::Client {
-    let config = logs_client(&moto_endpoint())
-        .config()
-        .to_builder()
-        .region(aws_sdk_cloudwatchlogs::config::Region::new(
-            region.to_owned(),
-        ))
-        .build();
-    aws_sdk_cloudwatchlogs::Client::from_conf(config)
-}
-
-/// `name` in `region` has everything a fanned-out destination gets: the requested target, a
-/// policy for that Region's ARN, and the ownership tag.
-async fn assert_complete(name: &str, region: &str) {
-    let logs = client_in(region);
-    let stored = existing(&logs, name).await;
-    assert_eq!(stored.target_arn, TARGET, "{region}");
-    assert_eq!(
-        stored.policy.expect("a policy")["Statement"][0]["Resource"],
-        stored.arn.as_str(),
-        "{region}"
-    );
-    assert!(
-        tags(&logs, &stored.arn).await.contains_key(OWNER_TAG),
-        "{region}"
-    );
-}
-
-fn fanned(name: &str, regions: &[&str]) -> Value {
-    let mut properties = props_with(name, "Regions", json!(regions));
-    properties["AllowedAccounts"] = json!(["111122223333"]);
-    properties
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_fans_out_with_each_regions_own_policy_and_attributes() {
@@ -76,14 +41,7 @@ async fn create_fans_out_with_each_regions_own_policy_and_attributes() {
 async fn a_foreign_destination_in_one_region_fails_the_create_before_any_write() {
     let stack = Stack::start();
     let name = unique_name("fanout-conflict");
-    client_in("eu-west-1")
-        .put_destination()
-        .destination_name(&name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("someone else's destination");
+    someone_elses_destination("eu-west-1", &name).await;
     let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
     let answer = stack.fail(&request).await;
     assert!(
@@ -166,14 +124,7 @@ async fn delete_touches_only_the_listed_regions() {
     let (create, _) = stack
         .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
         .await;
-    client_in("ap-southeast-2")
-        .put_destination()
-        .destination_name(&name)
-        .target_arn(OTHER_TARGET)
-        .role_arn(OTHER_ROLE)
-        .send()
-        .await
-        .expect("a same-named destination elsewhere");
+    someone_elses_destination("ap-southeast-2", &name).await;
     let delete = delete_request(&create, &stack.url(), &name);
     stack.succeed(&delete).await;
     assert_eq!(stored(&client_in("us-east-1"), &name).await, None);

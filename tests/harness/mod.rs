@@ -162,6 +162,51 @@ pub fn writes(calls: &[String]) -> Vec<&String> {
         .collect()
 }
 
+/// A client straight to moto, signing for `region` (moto keeps a backend per Region).
+pub fn client_in(region: &str) -> Client {
+    logs_client_in(region, &moto_endpoint(), 3)
+}
+
+/// Properties fanning `name` out to `regions`, with a built policy (one per Region's ARN).
+pub fn fanned(name: &str, regions: &[&str]) -> Value {
+    let mut properties = props_with(name, "Regions", json!(regions));
+    properties["AllowedAccounts"] = json!(["111122223333"]);
+    properties
+}
+
+/// A destination someone else made by hand under `name` in `region`.
+pub async fn someone_elses_destination(region: &str, name: &str) {
+    client_in(region)
+        .put_destination()
+        .destination_name(name)
+        .target_arn(OTHER_TARGET)
+        .role_arn(OTHER_ROLE)
+        .send()
+        .await
+        .expect("someone else's destination");
+}
+
+/// `name` in `region` has everything a fanned-out destination gets: the requested target, a
+/// policy for that Region's ARN, and an ownership tag (returned with the destination).
+pub async fn assert_complete(name: &str, region: &str) -> (Stored, Option<String>) {
+    let logs = client_in(region);
+    let stored = existing(&logs, name).await;
+    assert_eq!(stored.target_arn, TARGET, "{region}");
+    assert!(
+        stored.arn.contains(&format!(":logs:{region}:")),
+        "{}",
+        stored.arn
+    );
+    assert_eq!(
+        stored.policy.as_ref().expect("a policy")["Statement"][0]["Resource"],
+        stored.arn.as_str(),
+        "{region}"
+    );
+    let owner = tags(&logs, &stored.arn).await.remove(OWNER_TAG);
+    assert!(owner.is_some(), "{region}");
+    (stored, owner)
+}
+
 /// Required properties plus `DestinationName`.
 pub fn props(name: &str) -> Value {
     json!({"DestinationName": name, "TargetArn": TARGET, "RoleArn": ROLE})
