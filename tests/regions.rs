@@ -423,3 +423,27 @@ async fn a_redelivered_create_succeeds_again_with_the_same_destinations() {
         assert_complete(&name, region).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_throttled_region_retries_on_its_own_and_the_create_succeeds() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-throttled");
+    stack.proxy.fail(
+        "eu-west-1/PutDestination",
+        Times::N(2),
+        400,
+        "ThrottlingException",
+        "Rate exceeded",
+    );
+    let (_, answer) = stack.create("Destination", fanned(&name, &REGIONS)).await;
+    let puts = answer
+        .calls
+        .iter()
+        .filter(|c| *c == "PutDestination")
+        .count();
+    // One per Region, and the two refused attempts in eu-west-1.
+    assert_eq!(puts, REGIONS.len() + 2, "{:?}", answer.calls);
+    for region in REGIONS {
+        assert_complete(&name, region).await;
+    }
+}

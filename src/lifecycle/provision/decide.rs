@@ -2,7 +2,8 @@
 //! that with `Regions` every Region is decided before any is written.
 
 use crate::destinations::{AwsError, Destination};
-use crate::lifecycle::fanout::{by_region, unreachable_reason};
+use crate::lifecycle::fanout::by_region;
+use crate::lifecycle::fanout::observe::unreachable_reason;
 use crate::lifecycle::ownership::{Found, Tags};
 use crate::lifecycle::{adopt, OWNER_TAG};
 

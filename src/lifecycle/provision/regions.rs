@@ -9,7 +9,7 @@ use super::decide::{self, Aftermath, Put, Refusal};
 use super::{observe, InRegion, Provisioned};
 use crate::destinations::{AwsError, Destinations};
 use crate::lifecycle::create::CreateFailure;
-use crate::lifecycle::fanout::{by_region, each};
+use crate::lifecycle::fanout::{by_region, each, failed};
 use crate::lifecycle::ownership::Found;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
@@ -76,13 +76,14 @@ pub(super) async fn put(
     }
 
     // Remove what this request created; what existed before is left as it is now.
-    let mut aftermath = Aftermath::default();
+    let mut aftermath = Aftermath {
+        failed: failed(&results, |f| f.reason.clone()),
+        ..Aftermath::default()
+    };
     let mut created = Vec::new();
     for (region, result) in &results {
         match (result, steps.get(region)) {
-            (Err(failure), _) => aftermath
-                .failed
-                .push((region.clone(), failure.reason.clone())),
+            (Err(_), _) => {}
             (Ok(_), Some(Put::Create)) => created.push(region.clone()),
             // An earlier attempt's creation: it existed before this request.
             (Ok(_), Some(Put::Finish(_))) => aftermath.kept.push((region.clone(), "finished")),
@@ -99,13 +100,7 @@ pub(super) async fn put(
             Err(error) => aftermath.not_removed.push((region, error.to_string())),
         }
     }
-    let reason = aftermath.reason(name, regions.len());
-    tracing::warn!(
-        destination = name,
-        reason,
-        "provisioning failed in some Regions"
-    );
-    Err(reason)
+    Err(aftermath.reason(name, regions.len()))
 }
 
 /// Delete in every listed Region, and in no other.
@@ -132,11 +127,8 @@ pub(super) async fn remove(
         }
     })
     .await;
-    let failed: Vec<(&String, &String)> = results
-        .iter()
-        .filter_map(|(region, r)| r.as_ref().err().map(|e| (region, e)))
-        .collect();
-    if !failed.is_empty() {
+    let failures = failed(&results, String::clone);
+    if !failures.is_empty() {
         let deleted: Vec<&str> = results
             .iter()
             .filter(|(_, r)| r.as_ref().is_ok_and(|a| *a == super::Action::Deleted))
@@ -144,9 +136,9 @@ pub(super) async fn remove(
             .collect();
         let mut reason = format!(
             "Deleting destination {name} failed in {} of {} Regions: {}",
-            failed.len(),
+            failures.len(),
             regions.len(),
-            by_region(failed.iter().copied())
+            by_region(failures.iter().map(|(r, e)| (r, e)))
         );
         if !deleted.is_empty() {
             reason.push_str(&format!(". It was deleted in {}", deleted.join(", ")));
