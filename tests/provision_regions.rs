@@ -87,12 +87,7 @@ async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_an
         );
         assert_eq!(writes(&answer.calls), Vec::<&String>::new());
     }
-    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
-    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
-    assert_eq!(
-        existing(&client_in("eu-west-1"), &name).await.target_arn,
-        OTHER_TARGET
-    );
+    assert_only_someone_elses(&name, "eu-west-1", &["us-east-1", "ap-southeast-2"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -104,13 +99,7 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
         .invoke(&eventbridge_event("Create", fanned(&name, &["us-east-1"])))
         .await;
     assert_eq!(result(&before)["Action"], "created");
-    stack.proxy.fail(
-        "ap-southeast-2/PutDestination",
-        Times::Always,
-        400,
-        "InvalidParameterException",
-        "The role ARN is not valid in this Region",
-    );
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
     let answer = stack
         .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
         .await;
@@ -215,13 +204,7 @@ async fn the_provider_framework_creates_in_every_region_and_returns_every_arn() 
 async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
     let stack = Stack::start();
     let name = unique_name("provision-optin");
-    stack.proxy.fail(
-        "ap-east-1/DescribeDestinations",
-        Times::Always,
-        400,
-        "UnrecognizedClientException",
-        "The security token included in the request is invalid.",
-    );
+    disable_opt_in_region(&stack.proxy, "ap-east-1");
     let answer = stack
         .invoke(&eventbridge_event(
             "Create",

@@ -50,25 +50,14 @@ async fn a_foreign_destination_in_one_region_fails_the_create_before_any_write()
         answer.reason()
     );
     assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
-    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
-    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
-    assert_eq!(
-        existing(&client_in("eu-west-1"), &name).await.target_arn,
-        OTHER_TARGET
-    );
+    assert_only_someone_elses(&name, "eu-west-1", &["us-east-1", "ap-southeast-2"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failure_in_one_region_leaves_no_destination_in_any() {
     let stack = Stack::start();
     let name = unique_name("fanout-partial");
-    stack.proxy.fail(
-        "ap-southeast-2/PutDestination",
-        Times::Always,
-        400,
-        "InvalidParameterException",
-        "The role ARN is not valid in this Region",
-    );
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
     let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
     let answer = stack.invoke(&request).await;
     assert_eq!(answer.status(), "FAILED", "{}", answer.reply);
@@ -170,13 +159,7 @@ async fn a_name_and_region_list_too_long_for_the_reply_are_refused_before_any_wr
 async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
     let stack = Stack::start();
     let name = unique_name("fanout-optin");
-    stack.proxy.fail(
-        "ap-east-1/DescribeDestinations",
-        Times::Always,
-        400,
-        "UnrecognizedClientException",
-        "The security token included in the request is invalid.",
-    );
+    disable_opt_in_region(&stack.proxy, "ap-east-1");
     let request = create_request(
         &stack.url(),
         "Destination",
@@ -331,13 +314,7 @@ async fn adopt_existing_with_regions_is_refused_before_any_call() {
 async fn a_create_whose_cleanup_fails_names_the_destination_and_its_rollback_leaves_no_orphan() {
     let stack = Stack::start();
     let name = unique_name("fanout-orphan");
-    stack.proxy.fail(
-        "ap-southeast-2/PutDestination",
-        Times::Always,
-        400,
-        "InvalidParameterException",
-        "The role ARN is not valid in this Region",
-    );
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
     stack.proxy.fail(
         "eu-west-1/DeleteDestination",
         Times::N(1),
@@ -372,13 +349,7 @@ async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_
     let (create, _) = stack
         .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
         .await;
-    stack.proxy.fail(
-        "ap-southeast-2/PutDestination",
-        Times::Always,
-        400,
-        "InvalidParameterException",
-        "The role ARN is not valid in this Region",
-    );
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
     let update = update_request(
         &create,
         &stack.url(),

@@ -186,6 +186,39 @@ pub async fn someone_elses_destination(region: &str, name: &str) {
         .expect("someone else's destination");
 }
 
+/// Every PutDestination signed for `region` is refused (AWS refusing a role it cannot use there).
+pub fn refuse_puts_in(proxy: &FaultProxy, region: &str) {
+    proxy.fail(
+        &format!("{region}/PutDestination"),
+        Times::Always,
+        400,
+        "InvalidParameterException",
+        "The role ARN is not valid in this Region",
+    );
+}
+
+/// `region` answers as an opt-in Region that the account has not enabled: a credentials error.
+pub fn disable_opt_in_region(proxy: &FaultProxy, region: &str) {
+    proxy.fail(
+        &format!("{region}/DescribeDestinations"),
+        Times::Always,
+        400,
+        "UnrecognizedClientException",
+        "The security token included in the request is invalid.",
+    );
+}
+
+/// Someone else's destination `name` in `region` is as they made it, and `empty` hold none.
+pub async fn assert_only_someone_elses(name: &str, region: &str, empty: &[&str]) {
+    for other in empty {
+        assert_eq!(stored(&client_in(other), name).await, None, "{other}");
+    }
+    assert_eq!(
+        existing(&client_in(region), name).await.target_arn,
+        OTHER_TARGET
+    );
+}
+
 /// `name` in `region` has everything a fanned-out destination gets: the requested target, a
 /// policy for that Region's ARN, and an ownership tag (returned with the destination).
 pub async fn assert_complete(name: &str, region: &str) -> (Stored, Option<String>) {

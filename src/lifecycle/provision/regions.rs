@@ -7,12 +7,12 @@
 
 use super::decide::{self, Aftermath, Put, Refusal};
 use super::{observe, InRegion, Provisioned};
-use crate::destinations::{AwsError, Destinations};
-use crate::lifecycle::create::CreateFailure;
+use crate::destinations::Destinations;
 use crate::lifecycle::fanout::{by_region, each, failed};
 use crate::lifecycle::ownership::Found;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
+use std::future::Future;
 
 /// Looks at every Region, then decides each one's step with `decide`, or refuses the request.
 async fn observe_and_decide<S: Clone>(
@@ -31,9 +31,33 @@ async fn observe_and_decide<S: Clone>(
         .collect())
 }
 
-/// Only a Region left out of the decision could miss its step; it is never written.
-fn not_decided(region: &str) -> String {
-    format!("{region} was not looked at before writing; nothing was written there")
+/// Runs `work` for every Region with the step decided for it, on a client for that Region.
+async fn write_each<S, T, Fut>(
+    logs: &Destinations,
+    regions: &[String],
+    steps: &BTreeMap<String, S>,
+    work: impl Fn(Destinations, S) -> Fut,
+) -> Vec<(String, Result<T, String>)>
+where
+    S: Clone,
+    Fut: Future<Output = Result<T, String>>,
+{
+    each(regions, |region| {
+        let started = steps
+            .get(&region)
+            .cloned()
+            .map(|step| work(logs.in_region(&region), step));
+        async move {
+            match started {
+                Some(work) => work.await,
+                // Only a Region left out of the decision could miss its step: never written.
+                None => Err(format!(
+                    "{region} was not looked at before writing; nothing was written there"
+                )),
+            }
+        }
+    })
+    .await
 }
 
 /// Create or Update in every listed Region.
@@ -48,17 +72,10 @@ pub(super) async fn put(
         decide::put(found, adopt)
     })
     .await?;
-    let results = each(regions, |region| {
-        let step = steps.get(&region).cloned();
-        async move {
-            let Some(step) = step else {
-                return Err(CreateFailure {
-                    reason: not_decided(&region),
-                    left_behind: false,
-                });
-            };
-            super::put(&logs.in_region(&region), name, desired, step).await
-        }
+    let results = write_each(logs, regions, &steps, |logs, step| async move {
+        super::put(&logs, name, desired, step)
+            .await
+            .map_err(|f| f.reason)
     })
     .await;
     if results.iter().all(|(_, r)| r.is_ok()) {
@@ -77,7 +94,7 @@ pub(super) async fn put(
 
     // Remove what this request created; what existed before is left as it is now.
     let mut aftermath = Aftermath {
-        failed: failed(&results, |f| f.reason.clone()),
+        failed: failed(&results, String::clone),
         ..Aftermath::default()
     };
     let mut created = Vec::new();
@@ -115,16 +132,10 @@ pub(super) async fn remove(
         decide::remove(found, adopt)
     })
     .await?;
-    let results = each(regions, |region| {
-        let step = steps.get(&region).copied();
-        async move {
-            let Some(step) = step else {
-                return Err(not_decided(&region));
-            };
-            super::remove(&logs.in_region(&region), name, step)
-                .await
-                .map_err(|e: AwsError| e.to_string())
-        }
+    let results = write_each(logs, regions, &steps, |logs, step| async move {
+        super::remove(&logs, name, step)
+            .await
+            .map_err(|e| e.to_string())
     })
     .await;
     let failures = failed(&results, String::clone);
