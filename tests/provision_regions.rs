@@ -27,13 +27,25 @@ fn error(answer: &Answer) -> String {
     }
 }
 
+/// Sends `properties` to the function as an EventBridge provisioning event.
+async fn provision(stack: &Stack, request_type: &str, properties: Value) -> Answer {
+    stack
+        .invoke(&eventbridge_event(request_type, properties))
+        .await
+}
+
+/// `text` says every one of `parts`.
+fn assert_says(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
     let stack = Stack::start();
     let name = unique_name("provision-fanout");
-    let answer = stack
-        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
-        .await;
+    let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     let created = result(&answer);
     let mut arns = Vec::new();
     for region in REGIONS {
@@ -52,9 +64,7 @@ async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
     assert_eq!(created["Arns"], arns.join(","));
 
     // The same event again (EventBridge delivers at least once): every Region is updated.
-    let again = stack
-        .invoke(&eventbridge_event("Update", fanned(&name, &REGIONS)))
-        .await;
+    let again = provision(&stack, "Update", fanned(&name, &REGIONS)).await;
     let updated = result(&again);
     for region in REGIONS {
         assert_eq!(updated["Regions"][region]["Action"], "updated", "{updated}");
@@ -79,11 +89,13 @@ async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_an
     ] {
         let answer = stack.invoke(&event).await;
         let refused = error(&answer);
-        assert!(
-            refused.contains("Refused: destination")
-                && refused.contains("cannot be provisioned in 1 of 3 Regions")
-                && refused.contains("eu-west-1: it exists and provisioning did not create it"),
-            "{refused}"
+        assert_says(
+            &refused,
+            &[
+                "Refused: destination",
+                "cannot be provisioned in 1 of 3 Regions",
+                "eu-west-1: it exists and provisioning did not create it",
+            ],
         );
         assert_eq!(writes(&answer.calls), Vec::<&String>::new());
     }
@@ -95,23 +107,20 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
     let stack = Stack::start();
     let name = unique_name("provision-partial");
     // Provisioned in us-east-1 before: the failing request must not remove it.
-    let before = stack
-        .invoke(&eventbridge_event("Create", fanned(&name, &["us-east-1"])))
-        .await;
+    let before = provision(&stack, "Create", fanned(&name, &["us-east-1"])).await;
     assert_eq!(result(&before)["Action"], "created");
     refuse_puts_in(&stack.proxy, "ap-southeast-2");
-    let answer = stack
-        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
-        .await;
+    let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     let failed = error(&answer);
-    for expected in [
-        "failed in 1 of 3 Regions: ap-southeast-2: PutDestination",
-        "The role ARN is not valid in this Region",
-        "had created it in eu-west-1, and removed it again",
-        "existed before this request in us-east-1 (updated)",
-    ] {
-        assert!(failed.contains(expected), "{expected}: {failed}");
-    }
+    assert_says(
+        &failed,
+        &[
+            "failed in 1 of 3 Regions: ap-southeast-2: PutDestination",
+            "The role ARN is not valid in this Region",
+            "had created it in eu-west-1, and removed it again",
+            "existed before this request in us-east-1 (updated)",
+        ],
+    );
     assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
     let kept = existing(&client_in("us-east-1"), &name).await;
@@ -128,19 +137,17 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
 async fn delete_with_regions_removes_only_the_listed_regions() {
     let stack = Stack::start();
     let name = unique_name("provision-delete");
-    let answer = stack
-        .invoke(&eventbridge_event("Create", fanned(&name, &REGIONS)))
-        .await;
+    let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     assert_eq!(result(&answer)["Action"], "created");
 
     // ap-southeast-2 is not listed; sa-east-1 never had it.
     let listed = ["us-east-1", "eu-west-1", "sa-east-1"];
-    let answer = stack
-        .invoke(&eventbridge_event(
-            "Delete",
-            json!({"DestinationName": name, "Regions": listed}),
-        ))
-        .await;
+    let answer = provision(
+        &stack,
+        "Delete",
+        json!({"DestinationName": name, "Regions": listed}),
+    )
+    .await;
     let deleted = result(&answer);
     assert_eq!(deleted["Action"], "deleted", "{deleted}");
     assert_eq!(deleted["Arns"], Value::Null, "{deleted}");
@@ -205,19 +212,47 @@ async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
     let stack = Stack::start();
     let name = unique_name("provision-optin");
     disable_opt_in_region(&stack.proxy, "ap-east-1");
-    let answer = stack
-        .invoke(&eventbridge_event(
-            "Create",
-            fanned(&name, &["us-east-1", "ap-east-1"]),
-        ))
-        .await;
+    let answer = provision(&stack, "Create", fanned(&name, &["us-east-1", "ap-east-1"])).await;
     let refused = error(&answer);
-    assert!(
-        refused.contains("Refused: destination")
-            && refused.contains("ap-east-1: it could not be looked at")
-            && refused.contains("opt-in Region, it may not be enabled"),
-        "{refused}"
+    assert_says(
+        &refused,
+        &[
+            "Refused: destination",
+            "ap-east-1: it could not be looked at",
+            "opt-in Region, it may not be enabled",
+        ],
     );
     assert_eq!(writes(&answer.calls), Vec::<&String>::new());
     assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cleanup_that_fails_too_is_named_and_a_delete_event_removes_what_is_left() {
+    let stack = Stack::start();
+    let name = unique_name("provision-orphan");
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
+    refuse_one_delete_in(&stack.proxy, "eu-west-1");
+    let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
+    let failed = error(&answer);
+    assert_says(
+        &failed,
+        &[
+            "ap-southeast-2: PutDestination",
+            "had created it in us-east-1, and removed it again",
+            "Removing what this request created failed in eu-west-1: DeleteDestination",
+            "AccessDeniedException",
+            "send a Delete event listing these Regions",
+        ],
+    );
+    assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    assert!(stored(&client_in("eu-west-1"), &name).await.is_some());
+
+    let answer = provision(
+        &stack,
+        "Delete",
+        json!({"DestinationName": name, "Regions": ["eu-west-1"]}),
+    )
+    .await;
+    assert_eq!(result(&answer)["Regions"]["eu-west-1"]["Action"], "deleted");
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
 }

@@ -315,13 +315,7 @@ async fn a_create_whose_cleanup_fails_names_the_destination_and_its_rollback_lea
     let stack = Stack::start();
     let name = unique_name("fanout-orphan");
     refuse_puts_in(&stack.proxy, "ap-southeast-2");
-    stack.proxy.fail(
-        "eu-west-1/DeleteDestination",
-        Times::N(1),
-        400,
-        "AccessDeniedException",
-        "not allowed right now",
-    );
+    refuse_one_delete_in(&stack.proxy, "eu-west-1");
     let request = create_request(&stack.url(), "Destination", fanned(&name, &REGIONS));
     let answer = stack.fail(&request).await;
     let reason = answer.reason();
