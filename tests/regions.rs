@@ -412,3 +412,40 @@ async fn a_throttled_region_retries_on_its_own_and_the_create_succeeds() {
         assert_complete(&name, region).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_policy_must_name_every_regions_destination() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-policy");
+    let mut properties = props_with(&name, "Regions", json!(REGIONS));
+    let us_east_1 = format!("arn:aws:logs:us-east-1:{}:destination:{name}", cfn::ACCOUNT);
+    let mut policy = policy_for("111122223333");
+    policy["Statement"][0]["Resource"] = json!(us_east_1);
+    properties["DestinationPolicy"] = policy.clone();
+    let request = create_request(&stack.url(), "Destination", properties.clone());
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer.reason().starts_with(&format!(
+            "DestinationPolicy must name every Region's destination in its Resource: with \
+             Regions the same policy goes to each Region, and \"{us_east_1}\" cannot name \
+             destination {name} in eu-west-1, ap-southeast-2."
+        )),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+
+    // A Resource with a Region wildcard names each one.
+    policy["Statement"][0]["Resource"] = json!(format!(
+        "arn:aws:logs:*:{}:destination:{name}",
+        cfn::ACCOUNT
+    ));
+    properties["DestinationPolicy"] = policy;
+    stack.create("Destination", properties).await;
+    for region in REGIONS {
+        assert!(
+            stored(&client_in(region), &name).await.is_some(),
+            "{region}"
+        );
+    }
+}

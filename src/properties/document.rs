@@ -20,12 +20,63 @@ impl Policy {
         })
     }
 
+    /// The statements' `Resource` entries that cannot name `destination_arn` (IAM matches `*`
+    /// and `?` as wildcards). A statement whose Resource names another destination grants
+    /// nothing on this one.
+    pub fn resources_not_naming(&self, destination_arn: &str) -> Vec<String> {
+        let statements = match self.document.get("Statement") {
+            Some(Value::Array(statements)) => statements.iter().collect(),
+            Some(statement) => vec![statement],
+            None => Vec::new(),
+        };
+        let resources = statements
+            .into_iter()
+            .filter_map(|statement| statement.get("Resource"))
+            .flat_map(|resource| match resource {
+                Value::Array(list) => list.iter().collect(),
+                single => vec![single],
+            });
+        resources
+            .filter_map(Value::as_str)
+            .filter(|pattern| !wildcard_match(pattern.as_bytes(), destination_arn.as_bytes()))
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Equal documents are the same policy, whatever their whitespace or key order.
     pub fn same_as(&self, other: Option<&str>) -> bool {
         other
             .and_then(Policy::from_text)
             .is_some_and(|other| other.document == self.document)
     }
+}
+
+/// IAM's resource wildcards: `*` any run of characters, `?` any one.
+fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was, and how much of the text it has taken so far.
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == b'?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((star_p, star_t)) => {
+                    star = Some((star_p, star_t + 1));
+                    p = star_p + 1;
+                    t = star_t + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 pub(super) fn parse_policy(check: &mut Checker, value: Option<&Value>) -> Option<Policy> {
@@ -78,6 +129,39 @@ mod tests {
         let policy = from_object.policy.expect("policy");
         assert_eq!(policy.document, inline);
         assert!(policy.same_as(Some("{ \"Statement\": [], \"Version\": \"2012-10-17\" }")));
+    }
+
+    #[test]
+    fn resources_that_cannot_name_a_destination_are_listed() {
+        let arn = "arn:aws:logs:eu-west-1:123456789012:destination:central";
+        let policy = parse(&with(
+            "DestinationPolicy",
+            json!({"Statement": [
+                {"Resource": "arn:aws:logs:us-east-1:123456789012:destination:central"},
+                {"Resource": ["*", "arn:aws:logs:*:123456789012:destination:central",
+                              "arn:aws:logs:eu-west-?:123456789012:destination:*"]},
+                {"Resource": arn},
+                {"NotResource": "x"}
+            ]}),
+        ))
+        .expect("valid")
+        .policy
+        .expect("policy");
+        assert_eq!(
+            policy.resources_not_naming(arn),
+            ["arn:aws:logs:us-east-1:123456789012:destination:central"]
+        );
+        let single = parse(&with(
+            "DestinationPolicy",
+            json!({"Statement": {"Resource": "arn:aws:logs:*:*:destination:cent*l"}}),
+        ))
+        .expect("valid")
+        .policy
+        .expect("policy");
+        assert!(single.resources_not_naming(arn).is_empty());
+        assert!(!single
+            .resources_not_naming("arn:aws:logs:eu-west-1:1:destination:centrum")
+            .is_empty());
     }
 
     #[test]

@@ -84,6 +84,7 @@ fn check_before_writing(
     for (_, arn) in &regional {
         desired.access_policy(arn)?;
     }
+    check_hand_written_policy(desired, name, &regional)?;
     let Some((_, first)) = regional.first() else {
         return Ok(());
     };
@@ -96,6 +97,48 @@ fn check_before_writing(
         creation_time_ms: None,
     };
     attributes::check_reply_size(&request.target, &predicted, &regional)
+}
+
+/// A hand-written `DestinationPolicy` goes to every Region as it is: a `Resource` that names
+/// one Region's destination would grant nothing in the others, and the senders there would
+/// only find out when their subscription filters are refused.
+fn check_hand_written_policy(
+    desired: &DestinationProperties,
+    name: &str,
+    regional: &[(String, String)],
+) -> Result<(), String> {
+    let Some(policy) = desired.policy.as_ref().filter(|_| desired.grants.is_none()) else {
+        return Ok(());
+    };
+    let mut wrong: Vec<String> = Vec::new();
+    let mut regions = Vec::new();
+    for (region, arn) in regional {
+        let resources = policy.resources_not_naming(arn);
+        if !resources.is_empty() {
+            regions.push(region.as_str());
+            for resource in resources {
+                if !wrong.contains(&resource) {
+                    wrong.push(resource);
+                }
+            }
+        }
+    }
+    if regions.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "DestinationPolicy must name every Region's destination in its Resource: with \
+         Regions the same policy goes to each Region, and {} cannot name destination {name} in \
+         {}. Use a wildcard Resource (\"arn:PARTITION:logs:*:ACCOUNT:destination:{name}\" or \
+         \"*\"), or the policy builder (AllowedAccounts, AllowedOrganizations, \
+         AllowedOrganizationPaths), which names each Region's ARN",
+        wrong
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        regions.join(", ")
+    ))
 }
 
 /// The Regions whose work failed, each with `why`, and logged one by one so that a Region's
