@@ -256,3 +256,33 @@ async fn a_cleanup_that_fails_too_is_named_and_a_delete_event_removes_what_is_le
     assert_eq!(result(&answer)["Regions"]["eu-west-1"]["Action"], "deleted");
     assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hand_written_policy_for_one_regions_destination_is_refused_before_any_call() {
+    let stack = Stack::start();
+    let name = unique_name("provision-policy");
+    let mut properties = props_with(&name, "Regions", json!(REGIONS));
+    let mut policy = policy_for("111122223333");
+    policy["Statement"][0]["Resource"] = json!(format!(
+        "arn:aws:logs:us-east-1:{}:destination:{name}",
+        cfn::ACCOUNT
+    ));
+    properties["DestinationPolicy"] = policy;
+    let answer = provision(&stack, "Create", properties.clone()).await;
+    assert_says(
+        &error(&answer),
+        &[
+            "DestinationPolicy must name every Region's destination",
+            "eu-west-1, ap-southeast-2",
+        ],
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+
+    // A wildcard Resource names the destination in every Region.
+    properties["DestinationPolicy"]["Statement"][0]["Resource"] = json!(format!(
+        "arn:aws:logs:*:{}:destination:{name}",
+        cfn::ACCOUNT
+    ));
+    let answer = provision(&stack, "Create", properties).await;
+    assert_eq!(result(&answer)["Action"], "created");
+}

@@ -102,7 +102,7 @@ fn check_before_writing(
 /// A hand-written `DestinationPolicy` goes to every Region as it is: a `Resource` that names
 /// one Region's destination would grant nothing in the others, and the senders there would
 /// only find out when their subscription filters are refused.
-fn check_hand_written_policy(
+pub(crate) fn check_hand_written_policy(
     desired: &DestinationProperties,
     name: &str,
     regional: &[(String, String)],

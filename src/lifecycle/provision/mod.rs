@@ -14,7 +14,7 @@ mod regions;
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::lifecycle::create::{create_new, finish, CreateFailure};
 use crate::lifecycle::ownership::{self, Found};
-use crate::lifecycle::{adopt, converge, destination_arn};
+use crate::lifecycle::{adopt, converge};
 use crate::properties::{self, DestinationProperties};
 use decide::{Put, Remove};
 use serde_json::{json, Map, Value};
@@ -132,11 +132,7 @@ pub async fn provision(
             let name = desired.name.clone().ok_or_else(name_required)?;
             check_prefix(&name, name_prefix)?;
             if !desired.regions.is_empty() {
-                for region in &desired.regions {
-                    if let Some(arn) = destination_arn(function_arn, Some(region), &name) {
-                        desired.access_policy(&arn)?;
-                    }
-                }
+                regions::check_before_writing(&desired, function_arn, &name)?;
                 return regions::put(logs, &name, &desired).await;
             }
             converge::check_policy_before_writing(logs, &desired, function_arn, &name)?;
