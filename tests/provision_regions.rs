@@ -286,3 +286,34 @@ async fn a_hand_written_policy_for_one_regions_destination_is_refused_before_any
     let answer = provision(&stack, "Create", properties).await;
     assert_eq!(result(&answer)["Action"], "created");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_provisioning_names_the_regions_it_finished() {
+    let stack = Stack::start();
+    let name = unique_name("prov-interrupted");
+    stack.proxy.hang("ap-southeast-2/PutDestination");
+    let event = eventbridge_event("Create", fanned(&name, &REGIONS));
+    let invocation = stack
+        .runtime
+        .invoke(event, std::time::Duration::from_secs(4))
+        .await;
+    let Outcome::Error(error) = &invocation.outcome else {
+        panic!("expected an error, got {:?}", invocation.outcome);
+    };
+    let error = error.to_string();
+    assert_says(
+        &error,
+        &[&format!(
+            "Timed out while PutDestination for destination {name} in ap-southeast-2 was still \
+             running"
+        )],
+    );
+    let (_, finished) = error
+        .split_once("Finished before that: created in ")
+        .unwrap_or_else(|| panic!("no finished Regions in: {error}"));
+    assert!(
+        finished.starts_with("us-east-1 and eu-west-1")
+            || finished.starts_with("eu-west-1 and us-east-1"),
+        "{error}"
+    );
+}

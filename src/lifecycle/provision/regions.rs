@@ -92,9 +92,12 @@ pub(super) async fn put(
     })
     .await?;
     let results = write_each(logs, regions, &steps, |logs, step| async move {
-        super::put(&logs, name, desired, step)
-            .await
-            .map_err(|f| f.reason)
+        let written = super::put(&logs, name, desired, step).await;
+        if let Ok((action, _)) = &written {
+            // An interrupted request says which Regions were done.
+            logs.finished(action.as_str());
+        }
+        written.map_err(|f| f.reason)
     })
     .await;
     if results.iter().all(|(_, r)| r.is_ok()) {
@@ -152,9 +155,11 @@ pub(super) async fn remove(
     })
     .await?;
     let results = write_each(logs, regions, &steps, |logs, step| async move {
-        super::remove(&logs, name, step)
-            .await
-            .map_err(|e| e.to_string())
+        let removed = super::remove(&logs, name, step).await;
+        if let Ok(action) = &removed {
+            logs.finished(action.as_str());
+        }
+        removed.map_err(|e| e.to_string())
     })
     .await;
     let failures = failed(&results, String::clone);
