@@ -504,62 +504,48 @@ impl Table {
         );
     }
 
-    /// A row of millisecond figures with an optional upper budget; returns the median as shown.
-    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) -> String {
+    /// One row: the median, min and max of `values` as `show` writes them, against an
+    /// optional upper budget on the median; returns the median as shown.
+    fn row(
+        &mut self,
+        label: &str,
+        values: &[f64],
+        budget: Option<f64>,
+        show: impl Fn(f64) -> String,
+    ) -> String {
         let med = median(values.to_vec());
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(0.0, f64::max);
-        let (budget_text, verdict) = verdict(budget.map(|b| (med <= b, format!("{b} ms"))));
-        if verdict == "OVER" {
-            self.failed.push(format!("{label}: {med:.2} ms"));
-        }
-        let shown = format!("{med:.2} ms");
-        println!(
-            "{label:<50} {shown:>10} {:>10} {:>10} {budget_text:>12}  {verdict}",
-            format!("{min:.2} ms"),
-            format!("{max:.2} ms"),
-        );
-        shown
-    }
-
-    /// A row of sizes with an optional upper budget; returns the median as shown.
-    fn bytes(&mut self, label: &str, values: &[f64], budget: Option<u64>) -> String {
-        let mb = |b: f64| format!("{:.2} MB", b / 1e6);
-        let med = median(values.to_vec());
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(0.0, f64::max);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (budget_text, verdict) =
-            verdict(budget.map(|b| (med <= b as f64, mb(b as f64).replace(".00", ""))));
+            verdict(budget.map(|b| (med <= b, show(b).replace(".00", ""))));
         if verdict == "OVER" {
-            self.failed.push(format!("{label}: {}", mb(med)));
+            self.failed.push(format!("{}: {}", label.trim(), show(med)));
         }
         println!(
             "{label:<50} {:>10} {:>10} {:>10} {budget_text:>12}  {verdict}",
-            mb(med),
-            mb(min),
-            mb(max)
+            show(med),
+            show(min),
+            show(max)
         );
-        mb(med)
+        show(med)
     }
 
-    /// A row of per-run ratios (`numerator / denominator` of the same run) with an optional
-    /// upper budget; returns the median as shown.
+    /// A row of millisecond figures.
+    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) -> String {
+        self.row(label, values, budget, |v| format!("{v:.2} ms"))
+    }
+
+    /// A row of sizes in bytes, shown in decimal megabytes.
+    fn bytes(&mut self, label: &str, values: &[f64], budget: Option<u64>) -> String {
+        self.row(label, values, budget.map(|b| b as f64), |v| {
+            format!("{:.2} MB", v / 1e6)
+        })
+    }
+
+    /// A row of per-run ratios (`numerator / denominator` of the same run).
     fn ratio(&mut self, label: &str, pairs: &[(f64, f64)], budget: Option<f64>) -> String {
         let ratios: Vec<f64> = pairs.iter().map(|(n, d)| n / d).collect();
-        let med = median(ratios.clone());
-        let min = ratios.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = ratios.iter().copied().fold(0.0, f64::max);
-        let (budget_text, verdict) = verdict(budget.map(|b| (med <= b, format!("{b}x"))));
-        if verdict == "OVER" {
-            self.failed.push(format!("{label}: {med:.2}x"));
-        }
-        let shown = format!("{med:.2}x");
-        println!(
-            "{label:<50} {shown:>10} {:>10} {:>10} {budget_text:>12}  {verdict}",
-            format!("{min:.2}x"),
-            format!("{max:.2}x"),
-        );
-        shown
+        self.row(label, &ratios, budget, |v| format!("{v:.2}x"))
     }
 
     /// A row of AWS call counts with an optional upper budget; returns the median.
@@ -761,7 +747,7 @@ async fn bench(options: &Options) -> Result<bool, String> {
             None,
         );
         let ratio = table.ratio(
-            "  8 Regions / 1 Region",
+            &format!("  8 Regions / 1 Region, +{ms_each} ms"),
             &cold_pairs(slow_one.iter().zip(&slow_eight)),
             Some(BUDGET_REGIONS_RATIO),
         );
