@@ -4,13 +4,16 @@
 //! passes the paths below); see docs/performance.md. Each run starts the release binary the way
 //! Lambda does, against the test rig (moto behind the counting `FaultProxy`, which answers as
 //! AWS does unless `CFN_TEST_AWS=moto`, and a local Runtime API) and an HTTPS ResponseURL served here with rustls, and plays Create, Update in place,
-//! Update with a tag change and Delete. Certificate verification stays on: the function trusts
+//! Update with a tag change and Delete; then the same for a resource over 8 Regions, and a
+//! Create and Delete over 17 (peak RSS). Certificate verification stays on: the function trusts
 //! the bench CA through `SSL_CERT_FILE`, a bundle of the system roots plus that CA.
 //!
 //! Options: `--runs N` (default 20), `--warmup N` (default 1), `--check` (exit 1 when a budget
 //! is exceeded), `--tls-dir DIR` (ca-bundle.pem, server.pem, server.key), `--binary PATH`,
 //! `--arm64-binary PATH` (size only), `--cert-dir DIR` (also give the function `SSL_CERT_DIR`,
-//! e.g. the system's certificate directory, as a host without `SSL_CERT_FILE` would load).
+//! e.g. the system's certificate directory, as a host without `SSL_CERT_FILE` would load),
+//! `--latency-ms N` (also time 1- and 8-Region cold creates with every CloudWatch Logs call
+//! held N ms at the proxy before it goes to moto, as a remote endpoint's round trip would).
 
 // The integration-test rig (it allows its own unused parts).
 #[path = "../tests/support/mod.rs"]
@@ -90,6 +93,7 @@ struct Options {
     binary: PathBuf,
     arm64_binary: Option<PathBuf>,
     cert_dir: Option<PathBuf>,
+    latency: Option<Duration>,
 }
 
 fn options() -> Result<Options, String> {
@@ -101,6 +105,7 @@ fn options() -> Result<Options, String> {
         binary: PathBuf::from(env!("CARGO_BIN_EXE_cfn-logs-destination")),
         arm64_binary: None,
         cert_dir: None,
+        latency: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -121,6 +126,12 @@ fn options() -> Result<Options, String> {
             "--binary" => options.binary = value("--binary")?.into(),
             "--arm64-binary" => options.arm64_binary = Some(value("--arm64-binary")?.into()),
             "--cert-dir" => options.cert_dir = Some(value("--cert-dir")?.into()),
+            "--latency-ms" => {
+                let ms: u64 = value("--latency-ms")?
+                    .parse()
+                    .map_err(|e| format!("--latency-ms: {e}"))?;
+                options.latency = Some(Duration::from_millis(ms));
+            }
             // `cargo bench` passes this to every bench target.
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}")),
@@ -297,6 +308,9 @@ struct Run {
     /// Cold create, split: event handed out -> first AWS call at the proxy, first -> last AWS
     /// call, last AWS call -> reply received.
     phases: Option<[Duration; 3]>,
+    /// Cold create: first and last arrival at the proxy of each operation's calls. With
+    /// Regions, every Region's call of one round should arrive at once.
+    arrivals: BTreeMap<String, (Instant, Instant)>,
 }
 
 struct Rig {
@@ -308,11 +322,8 @@ struct Rig {
     cert_dir: Option<PathBuf>,
 }
 
-fn properties(name: &str, account: &str, team: &str) -> Value {
-    regional_properties(name, account, team, &[])
-}
-
-/// [`properties`] with `Regions` when `regions` is not empty.
+/// A resource's properties, with `Regions` when `regions` is not empty (none: the function's
+/// own Region).
 fn regional_properties(name: &str, account: &str, team: &str, regions: &[&str]) -> Value {
     let mut properties = json!({
         "DestinationName": name,
@@ -419,10 +430,20 @@ impl Rig {
         {
             run.phases = Some([*first - handed_out, *last - *first, received - *last]);
         }
+        for (op, at) in &self.proxy.calls_with_times()[before..] {
+            let (first, last) = run.arrivals.entry(op.clone()).or_insert((*at, *at));
+            *first = (*first).min(*at);
+            *last = (*last).max(*at);
+        }
 
         let mut last = create;
         if full {
-            let update = update_request(&last, &url, &name, properties(&name, "444455556666", "a"));
+            let update = update_request(
+                &last,
+                &url,
+                &name,
+                regional_properties(&name, "444455556666", "a", regions),
+            );
             let (handed_out, received, calls) = self
                 .invoke(&runtime, &function, &reply, update.clone())
                 .await?;
@@ -430,7 +451,12 @@ impl Rig {
             run.calls.insert("Update in place, same tags", calls);
             last = update;
 
-            let retag = update_request(&last, &url, &name, properties(&name, "444455556666", "b"));
+            let retag = update_request(
+                &last,
+                &url,
+                &name,
+                regional_properties(&name, "444455556666", "b", regions),
+            );
             let (_, _, calls) = self
                 .invoke(&runtime, &function, &reply, retag.clone())
                 .await?;
@@ -460,6 +486,12 @@ fn millis(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// (many Regions, one Region) cold creates in ms, from runs taken one after the other.
+fn cold_pairs<'a>(runs: impl Iterator<Item = (&'a Run, &'a Run)>) -> Vec<(f64, f64)> {
+    runs.map(|(one, many)| (millis(many.cold_create), millis(one.cold_create)))
+        .collect()
+}
+
 struct Table {
     failed: Vec<String>,
 }
@@ -467,88 +499,109 @@ struct Table {
 impl Table {
     fn header() {
         println!(
-            "{:<38} {:>10} {:>10} {:>10} {:>10}  ",
+            "{:<50} {:>10} {:>10} {:>10} {:>12}  ",
             "metric", "median", "min", "max", "budget"
         );
     }
 
-    /// A row of millisecond figures with an optional upper budget; returns the median as shown.
-    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) -> String {
+    /// One row: the median, min and max of `values` as `show` writes them, against an
+    /// optional upper budget on the median; returns the median as shown.
+    fn row(
+        &mut self,
+        label: &str,
+        values: &[f64],
+        budget: Option<f64>,
+        show: impl Fn(f64) -> String,
+    ) -> String {
         let med = median(values.to_vec());
         let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(0.0, f64::max);
-        let (budget_text, verdict) = verdict(budget.map(|b| (med <= b, format!("{b} ms"))));
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (budget_text, verdict) =
+            verdict(budget.map(|b| (med <= b, show(b).replace(".00", ""))));
         if verdict == "OVER" {
-            self.failed.push(format!("{label}: {med:.2} ms"));
+            self.failed.push(format!("{}: {}", label.trim(), show(med)));
         }
-        let shown = format!("{med:.2} ms");
         println!(
-            "{label:<38} {shown:>10} {:>10} {:>10} {budget_text:>10}  {verdict}",
-            format!("{min:.2} ms"),
-            format!("{max:.2} ms"),
+            "{label:<50} {:>10} {:>10} {:>10} {budget_text:>12}  {verdict}",
+            show(med),
+            show(min),
+            show(max)
         );
-        shown
+        show(med)
     }
 
-    /// A row of sizes with an optional upper budget; returns the median as shown.
+    /// A row of millisecond figures.
+    fn millis(&mut self, label: &str, values: &[f64], budget: Option<f64>) -> String {
+        self.row(label, values, budget, |v| format!("{v:.2} ms"))
+    }
+
+    /// A row of sizes in bytes, shown in decimal megabytes.
     fn bytes(&mut self, label: &str, values: &[f64], budget: Option<u64>) -> String {
-        let mb = |b: f64| format!("{:.2} MB", b / 1e6);
-        let med = median(values.to_vec());
-        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = values.iter().copied().fold(0.0, f64::max);
-        let (budget_text, verdict) =
-            verdict(budget.map(|b| (med <= b as f64, mb(b as f64).replace(".00", ""))));
-        if verdict == "OVER" {
-            self.failed.push(format!("{label}: {}", mb(med)));
-        }
-        println!(
-            "{label:<38} {:>10} {:>10} {:>10} {budget_text:>10}  {verdict}",
-            mb(med),
-            mb(min),
-            mb(max)
-        );
-        mb(med)
+        self.row(label, values, budget.map(|b| b as f64), |v| {
+            format!("{:.2} MB", v / 1e6)
+        })
+    }
+
+    /// A row of per-run ratios (`numerator / denominator` of the same run).
+    fn ratio(&mut self, label: &str, pairs: &[(f64, f64)], budget: Option<f64>) -> String {
+        let ratios: Vec<f64> = pairs.iter().map(|(n, d)| n / d).collect();
+        self.row(label, &ratios, budget, |v| format!("{v:.2}x"))
     }
 
     /// A row of AWS call counts with an optional upper budget; returns the median.
     fn calls(&mut self, label: &str, runs: &[Run], budget: Option<usize>) -> f64 {
-        self.calls_as(label, label, runs, budget)
+        self.calls_in(label, runs, 1, budget)
     }
 
-    /// The calls of operation `label`, printed as `title`; returns the median.
-    fn calls_as(&mut self, title: &str, label: &str, runs: &[Run], budget: Option<usize>) -> f64 {
+    /// The calls of operation `label` for a resource over `regions` Regions, against
+    /// `budget` per Region; returns the median per Region.
+    fn calls_in(
+        &mut self,
+        label: &str,
+        runs: &[Run],
+        regions: usize,
+        budget: Option<usize>,
+    ) -> f64 {
+        let title = match regions {
+            1 => label.to_string(),
+            n => format!("{label}, {n} Regions"),
+        };
         let counts: Vec<usize> = runs
             .iter()
             .filter_map(|r| r.calls.get(label).map(Vec::len))
             .collect();
         let max = counts.iter().copied().max().unwrap_or(0);
         let min = counts.iter().copied().min().unwrap_or(0);
+        let budget = budget.map(|b| b * regions);
         let (budget_text, verdict) = verdict(budget.map(|b| (max <= b, b.to_string())));
         if verdict == "OVER" {
             self.failed.push(format!("AWS calls, {title}: {max}"));
         }
-        // Per Region the list would be long: the distinct operations say enough.
+        // Counts are the same in every run unless something retried.
+        let med = median(counts.iter().map(|&c| c as f64).collect());
+        let per_region = med / regions as f64;
         let mut ops: Vec<&String> = runs
             .iter()
             .find_map(|r| r.calls.get(label))
             .map(|ops| ops.iter().collect())
             .unwrap_or_default();
-        if title != label {
+        // Per Region the list would be long: the distinct operations say enough.
+        let mut note = String::new();
+        if regions > 1 {
             ops.sort();
             ops.dedup();
+            note = format!("{per_region} per Region; ");
         }
         let ops = ops
             .iter()
             .map(|op| op.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        // Counts are the same in every run unless something retried.
-        let med = median(counts.iter().map(|&c| c as f64).collect());
         println!(
-            "{:<38} {med:>10} {min:>10} {max:>10} {budget_text:>10}  {verdict}  ({ops})",
+            "{:<50} {med:>10} {min:>10} {max:>10} {budget_text:>12}  {verdict}  ({note}{ops})",
             format!("AWS calls: {title}"),
         );
-        med
+        per_region
     }
 }
 
@@ -608,17 +661,31 @@ async fn bench(options: &Options) -> Result<bool, String> {
     let mut http_runs = Vec::with_capacity(options.runs);
     let mut eight_runs = Vec::with_capacity(options.runs);
     let mut seventeen_runs = Vec::with_capacity(options.runs);
+    // With `--latency-ms`: 1-Region and 8-Region cold creates, every call delayed.
+    let (mut slow_one, mut slow_eight) = (Vec::new(), Vec::new());
     for _ in 0..options.runs {
         https_runs.push(rig.run(Reply::Https(&rig.https), true).await?);
         http_runs.push(rig.run(Reply::Http(&rig.http), false).await?);
         eight_runs.push(
-            rig.run_in(Reply::Https(&rig.https), false, &EIGHT_REGIONS)
+            rig.run_in(Reply::Https(&rig.https), true, &EIGHT_REGIONS)
                 .await?,
         );
         seventeen_runs.push(
             rig.run_in(Reply::Https(&rig.https), false, &SEVENTEEN_REGIONS)
                 .await?,
         );
+        if let Some(latency) = options.latency {
+            // Every call the function makes, whatever its operation or Region, waits here
+            // before it goes to moto: Regions answered concurrently, as separate endpoints are.
+            rig.proxy.delay("*", latency);
+            let one = rig.run(Reply::Https(&rig.https), false).await;
+            let eight = rig
+                .run_in(Reply::Https(&rig.https), false, &EIGHT_REGIONS)
+                .await;
+            rig.proxy.clear_rules();
+            slow_one.push(one?);
+            slow_eight.push(eight?);
+        }
     }
 
     println!(
@@ -644,11 +711,66 @@ async fn bench(options: &Options) -> Result<bool, String> {
         Some(BUDGET_COLD_HTTPS_MS),
     );
     let one = median(ms(&https_runs, |r| Some(r.cold_create)));
-    table.millis(
+    let cold_eight = table.millis(
         "cold create, 8 Regions, HTTPS reply",
         &ms(&eight_runs, |r| Some(r.cold_create)),
         Some((one * BUDGET_REGIONS_RATIO * 100.0).round() / 100.0),
     );
+    let eight_ratio = table.ratio(
+        "  8 Regions / 1 Region",
+        &cold_pairs(https_runs.iter().zip(&eight_runs)),
+        None,
+    );
+    // Overlap: how far apart each round's calls (one per Region) reached the proxy.
+    for op in ["DescribeDestinations", "PutDestination"] {
+        let spreads: Vec<f64> = eight_runs
+            .iter()
+            .filter_map(|r| {
+                r.arrivals
+                    .get(op)
+                    .map(|(first, last)| millis(*last - *first))
+            })
+            .collect();
+        table.millis(&format!("  8 x {op}, arrival spread"), &spreads, None);
+    }
+    let mut latency_row = None;
+    if let Some(latency) = options.latency {
+        let ms_each = latency.as_millis();
+        let one = table.millis(
+            &format!("cold create, every call +{ms_each} ms"),
+            &ms(&slow_one, |r| Some(r.cold_create)),
+            None,
+        );
+        let eight = table.millis(
+            "  the same, 8 Regions",
+            &ms(&slow_eight, |r| Some(r.cold_create)),
+            None,
+        );
+        let ratio = table.ratio(
+            &format!("  8 Regions / 1 Region, +{ms_each} ms"),
+            &cold_pairs(slow_one.iter().zip(&slow_eight)),
+            Some(BUDGET_REGIONS_RATIO),
+        );
+        // Overlap: the latency a Create paid, against the raw run just before it. Three rounds
+        // of calls for one Region; the same three when the Regions overlap, eight times as
+        // many when they do not.
+        for (label, slow, raw) in [
+            ("  added by the latency, 1 Region", &slow_one, &https_runs),
+            (
+                "  added by the latency, 8 Regions",
+                &slow_eight,
+                &eight_runs,
+            ),
+        ] {
+            let added: Vec<f64> = slow
+                .iter()
+                .zip(raw)
+                .map(|(slow, raw)| millis(slow.cold_create) - millis(raw.cold_create))
+                .collect();
+            table.millis(label, &added, None);
+        }
+        latency_row = Some((ms_each, one, eight, ratio));
+    }
     let cold_http = table.millis(
         "cold create, HTTP reply",
         &ms(&http_runs, |r| Some(r.cold_create)),
@@ -684,13 +806,15 @@ async fn bench(options: &Options) -> Result<bool, String> {
         .iter()
         .filter_map(|r| r.peak_rss.map(|b| b as f64))
         .collect();
-    table.bytes("peak RSS, 17 Regions", &rss_17, Some(BUDGET_RSS_BYTES));
+    let rss_17 = table.bytes("peak RSS, 17 Regions", &rss_17, Some(BUDGET_RSS_BYTES));
     let host = table.bytes(
         "release binary (host)",
         &[binary_size as f64],
         Some(BUDGET_BINARY_BYTES),
     );
     let mut arm64_size = String::from("-");
+    let calls_budget =
+        format!("{BUDGET_CALLS_CREATE} / {BUDGET_CALLS_UPDATE} / - / {BUDGET_CALLS_DELETE}");
     if let Some(arm64) = &options.arm64_binary {
         let size = std::fs::metadata(arm64)
             .map_err(|e| format!("{}: {e}", arm64.display()))?
@@ -709,19 +833,21 @@ async fn bench(options: &Options) -> Result<bool, String> {
     ]
     .map(|n| n.to_string())
     .join(" / ");
-    // Per Region: the same budgets, times the number of Regions.
-    table.calls_as(
-        "Create, 8 Regions",
-        "Create",
-        &eight_runs,
-        Some(BUDGET_CALLS_CREATE * EIGHT_REGIONS.len()),
-    );
-    table.calls_as(
-        "Delete, 8 Regions",
-        "Delete",
-        &eight_runs,
-        Some(BUDGET_CALLS_DELETE * EIGHT_REGIONS.len()),
-    );
+    // Per Region: the same budgets as for one.
+    let regions = EIGHT_REGIONS.len();
+    let per_region = [
+        table.calls_in("Create", &eight_runs, regions, Some(BUDGET_CALLS_CREATE)),
+        table.calls_in(
+            "Update in place, same tags",
+            &eight_runs,
+            regions,
+            Some(BUDGET_CALLS_UPDATE),
+        ),
+        table.calls_in("Update with a tag change", &eight_runs, regions, None),
+        table.calls_in("Delete", &eight_runs, regions, Some(BUDGET_CALLS_DELETE)),
+    ]
+    .map(|n| n.to_string())
+    .join(" / ");
 
     // The README's table, filled from this run: paste it over the one there.
     let mb = |b: u64| format!("{} MB", b / 1_000_000);
@@ -754,11 +880,28 @@ async fn bench(options: &Options) -> Result<bool, String> {
         ),
         (
             "AWS calls: Create / Update in place / Update with tag change / Delete",
-            format!("{BUDGET_CALLS_CREATE} / {BUDGET_CALLS_UPDATE} / - / {BUDGET_CALLS_DELETE}"),
+            calls_budget.clone(),
             calls,
+        ),
+        (
+            "cold create, 8 Regions (and its ratio to 1 Region)",
+            format!("{BUDGET_REGIONS_RATIO}x"),
+            format!("{cold_eight} ({eight_ratio})"),
+        ),
+        ("peak RSS, 17 Regions", mb(BUDGET_RSS_BYTES), rss_17),
+        (
+            "AWS calls per Region, 8 Regions: Create / Update in place / Update with tag change / Delete",
+            calls_budget,
+            per_region,
         ),
     ] {
         println!("| {metric} | {budget} | {measured} |");
+    }
+    if let Some((ms_each, one, eight, ratio)) = latency_row {
+        println!(
+            "| cold create, every AWS call +{ms_each} ms: 1 Region / 8 Regions (ratio) \
+             | {BUDGET_REGIONS_RATIO}x | {one} / {eight} ({ratio}) |"
+        );
     }
     println!();
 
