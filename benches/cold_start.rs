@@ -325,13 +325,15 @@ struct Rig {
 /// A resource's properties, with `Regions` when `regions` is not empty (none: the function's
 /// own Region).
 fn regional_properties(name: &str, account: &str, team: &str, regions: &[&str]) -> Value {
+    // One policy goes to every Region: its Resource must name each Region's destination.
+    let region = if regions.is_empty() { "us-east-1" } else { "*" };
     let mut properties = json!({
         "DestinationName": name,
         "TargetArn": TARGET,
         "RoleArn": ROLE,
         "DestinationPolicy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Principal": {"AWS": account}, "Action": "logs:PutSubscriptionFilter",
-            "Resource": format!("arn:aws:logs:us-east-1:123456789012:destination:{name}")}]},
+            "Resource": format!("arn:aws:logs:{region}:123456789012:destination:{name}")}]},
         "Tags": [{"Key": "team", "Value": team}],
     });
     if !regions.is_empty() {
