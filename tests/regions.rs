@@ -6,7 +6,7 @@ mod harness;
 mod support;
 
 use harness::*;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -94,16 +94,22 @@ async fn regions_added_and_removed_in_place_and_restored_by_the_rollback() {
     assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
     assert!(stored(&client_in("ap-southeast-2"), &name).await.is_some());
 
-    // The rollback Update (old properties again) puts eu-west-1 back and removes the other.
+    assert_rollback_restores_eu_west_1(&stack, &update, &name).await;
+}
+
+/// The rollback Update of `update` (which moved `name` from us-east-1 and eu-west-1 to
+/// us-east-1 and ap-southeast-2), with the old properties, puts eu-west-1 back whole and
+/// removes ap-southeast-2.
+async fn assert_rollback_restores_eu_west_1(stack: &Stack, update: &Value, name: &str) {
     let rollback = update_request(
-        &update,
+        update,
         &stack.url(),
-        &name,
-        fanned(&name, &["us-east-1", "eu-west-1"]),
+        name,
+        fanned(name, &["us-east-1", "eu-west-1"]),
     );
     stack.succeed(&rollback).await;
-    assert_complete(&name, "eu-west-1").await;
-    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+    assert_complete(name, "eu-west-1").await;
+    assert_eq!(stored(&client_in("ap-southeast-2"), name).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -358,16 +364,7 @@ async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_
         answer.reason()
     );
 
-    // CloudFormation rolls back with the old properties, whatever this update got to.
-    let rollback = update_request(
-        &update,
-        &stack.url(),
-        &name,
-        fanned(&name, &["us-east-1", "eu-west-1"]),
-    );
-    stack.succeed(&rollback).await;
-    assert_complete(&name, "eu-west-1").await;
-    assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
+    assert_rollback_restores_eu_west_1(&stack, &update, &name).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
