@@ -258,7 +258,7 @@ async fn a_cleanup_that_fails_too_is_named_and_a_delete_event_removes_what_is_le
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_hand_written_policy_for_one_regions_destination_is_refused_before_any_call() {
+async fn a_policy_for_one_regions_destination_or_another_partition_is_refused_before_any_call() {
     let stack = Stack::start();
     let name = unique_name("provision-policy");
     let mut properties = props_with(&name, "Regions", json!(REGIONS));
@@ -285,6 +285,18 @@ async fn a_hand_written_policy_for_one_regions_destination_is_refused_before_any
     ));
     let answer = provision(&stack, "Create", properties).await;
     assert_eq!(result(&answer)["Action"], "created");
+
+    // The same holds for Regions of another partition.
+    let elsewhere = fanned(
+        &unique_name("provision-partition"),
+        &["us-east-1", "cn-north-1"],
+    );
+    let answer = provision(&stack, "Create", elsewhere).await;
+    assert_says(
+        &error(&answer),
+        &["Regions cn-north-1 (aws-cn) are not in this function's partition (aws)"],
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
 }
 
 #[tokio::test(flavor = "multi_thread")]

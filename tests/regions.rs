@@ -446,3 +446,24 @@ async fn a_hand_written_policy_must_name_every_regions_destination() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regions_of_another_partition_are_refused_before_any_call() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-partition");
+    let request = create_request(
+        &stack.url(),
+        "Destination",
+        fanned(&name, &["us-east-1", "cn-north-1", "us-gov-west-1"]),
+    );
+    let answer = stack.fail(&request).await;
+    assert!(
+        answer.reason().starts_with(
+            "Regions cn-north-1 (aws-cn), us-gov-west-1 (aws-us-gov) are not in this \
+             function's partition (aws)"
+        ),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+}

@@ -63,13 +63,32 @@ pub fn is_region_code(value: &str) -> bool {
     };
     let lower = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase());
     value.len() <= MAX_REGION_CHARS
-        && area.len() == 2
+        // `eusc`: the European Sovereign Cloud's Regions (eusc-de-east-1).
+        && (area.len() == 2 || *area == "eusc")
         && lower(area)
         && !words.is_empty()
         && words.iter().all(|w| lower(w))
         && !number.is_empty()
         && number.len() <= 2
         && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The partition a Region is in, as the SDK's endpoint model (its partitions' `regionRegex`)
+/// places it; an area code the model does not know yet is in `aws`, where the SDK resolves it.
+pub fn partition_of(region: &str) -> &'static str {
+    const PREFIXES: [(&str, &str); 7] = [
+        ("us-gov-", "aws-us-gov"),
+        ("us-iso-", "aws-iso"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("cn-", "aws-cn"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PREFIXES
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
 }
 
 #[cfg(test)]
@@ -112,6 +131,7 @@ mod tests {
             "cn-northwest-1",
             "us-isob-east-1",
             "mx-central-1",
+            "eusc-de-east-1",
         ] {
             assert!(is_region_code(good), "{good}");
         }
@@ -136,6 +156,23 @@ mod tests {
                     .to_owned()
             )
         );
+    }
+
+    #[test]
+    fn regions_are_placed_in_their_partitions() {
+        for (region, partition) in [
+            ("us-east-1", "aws"),
+            ("il-central-1", "aws"),
+            ("us-gov-west-1", "aws-us-gov"),
+            ("us-iso-east-1", "aws-iso"),
+            ("us-isob-east-1", "aws-iso-b"),
+            ("us-isof-south-1", "aws-iso-f"),
+            ("eu-isoe-west-1", "aws-iso-e"),
+            ("cn-northwest-1", "aws-cn"),
+            ("eusc-de-east-1", "aws-eusc"),
+        ] {
+            assert_eq!(partition_of(region), partition, "{region}");
+        }
     }
 
     #[test]

@@ -68,15 +68,16 @@ where
     done.sort_by_key(|(i, _, _)| *i);
     done.into_iter().map(|(_, r, t)| (r, t)).collect()
 }
-/// The predicted ARN in every Region, and the checks that need them before any write: the
-/// access policy for each Region's ARN, and the size of the reply.
-fn check_before_writing(
-    request: &CfnRequest,
+/// Each Region's predicted ARN, once what can be known before any call holds: every Region
+/// is in the function's partition, the access policy fits each Region's ARN, and a
+/// hand-written one names each Region's destination.
+pub(crate) fn regional_arns(
     desired: &DestinationProperties,
     function_arn: &str,
     name: &str,
     regions: &[String],
-) -> Result<(), String> {
+) -> Result<Vec<(String, String)>, String> {
+    check_partition(function_arn, regions)?;
     let regional: Vec<(String, String)> = regions
         .iter()
         .filter_map(|r| destination_arn(function_arn, Some(r), name).map(|arn| (r.clone(), arn)))
@@ -85,6 +86,40 @@ fn check_before_writing(
         desired.access_policy(arn)?;
     }
     check_hand_written_policy(desired, name, &regional)?;
+    Ok(regional)
+}
+
+/// A function's credentials work only in its own partition, and a destination's ARN names its
+/// partition: a Region of another one could only fail, with a bare token error.
+fn check_partition(function_arn: &str, regions: &[String]) -> Result<(), String> {
+    let Some(own) = function_arn.split(':').nth(1).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let elsewhere: Vec<String> = regions
+        .iter()
+        .filter(|r| properties::partition_of(r) != own)
+        .map(|r| format!("{r} ({})", properties::partition_of(r)))
+        .collect();
+    if elsewhere.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "Regions {} are not in this function's partition ({own}): a function's credentials \
+         and a destination's ARN belong to one partition. Remove them from Regions and deploy \
+         the provider in their partition for them",
+        elsewhere.join(", ")
+    ))
+}
+
+/// [`regional_arns`], and the size of the reply that will carry them.
+fn check_before_writing(
+    request: &CfnRequest,
+    desired: &DestinationProperties,
+    function_arn: &str,
+    name: &str,
+    regions: &[String],
+) -> Result<(), String> {
+    let regional = regional_arns(desired, function_arn, name, regions)?;
     let Some((_, first)) = regional.first() else {
         return Ok(());
     };
@@ -102,7 +137,7 @@ fn check_before_writing(
 /// A hand-written `DestinationPolicy` goes to every Region as it is: a `Resource` that names
 /// one Region's destination would grant nothing in the others, and the senders there would
 /// only find out when their subscription filters are refused.
-pub(crate) fn check_hand_written_policy(
+fn check_hand_written_policy(
     desired: &DestinationProperties,
     name: &str,
     regional: &[(String, String)],

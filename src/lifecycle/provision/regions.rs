@@ -8,29 +8,19 @@
 use super::decide::{self, Aftermath, Put, Refusal};
 use super::{observe, InRegion, Provisioned};
 use crate::destinations::Destinations;
-use crate::lifecycle::destination_arn;
-use crate::lifecycle::fanout::{by_region, check_hand_written_policy, each, failed};
+use crate::lifecycle::fanout::{by_region, each, failed, regional_arns};
 use crate::lifecycle::ownership::Found;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-/// What can be checked before any Region is written: the access policy for each Region's ARN
-/// (a built one must fit), and a hand-written one must name every Region's destination.
+/// What can be checked before any Region is written (see [`regional_arns`]).
 pub(super) fn check_before_writing(
     desired: &DestinationProperties,
     function_arn: &str,
     name: &str,
 ) -> Result<(), String> {
-    let regional: Vec<(String, String)> = desired
-        .regions
-        .iter()
-        .filter_map(|r| destination_arn(function_arn, Some(r), name).map(|arn| (r.clone(), arn)))
-        .collect();
-    for (_, arn) in &regional {
-        desired.access_policy(arn)?;
-    }
-    check_hand_written_policy(desired, name, &regional)
+    regional_arns(desired, function_arn, name, &desired.regions).map(|_| ())
 }
 
 /// Looks at every Region, then decides each one's step with `decide`, or refuses the request.
