@@ -467,3 +467,22 @@ async fn regions_of_another_partition_are_refused_before_any_call() {
     );
     assert!(answer.calls.is_empty(), "{:?}", answer.calls);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_whose_every_cleanup_fails_does_not_claim_a_removal() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-no-removal");
+    refuse_puts_in(&stack.proxy, "ap-southeast-2");
+    refuse_one_delete_in(&stack.proxy, "us-east-1");
+    let regions = ["us-east-1", "ap-southeast-2"];
+    let request = create_request(&stack.url(), "Destination", fanned(&name, &regions));
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(!reason.contains("removed again"), "{reason}");
+    assert!(
+        reason.contains("Removing it failed in us-east-1: DeleteDestination")
+            && reason.contains("the rollback deletes it in us-east-1"),
+        "{reason}"
+    );
+    assert_eq!(answer.physical_id(), name);
+}

@@ -95,32 +95,30 @@ pub async fn create(
     })
     .await;
     let failures = failed(&results, |f| f.reason.clone());
-    let left_behind: Vec<String> = results
+    let cleanup_errors = failed(&cleanup, AwsError::to_string);
+    let removed: Vec<&str> = cleanup
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(region, _)| region.as_str())
+        .collect();
+    // Still there: a failed Region whose own removal failed too, and a failed cleanup.
+    let left_behind: Vec<&str> = results
         .iter()
         .filter(|(_, r)| r.as_ref().is_err_and(|f| f.left_behind))
-        .map(|(region, _)| region.clone())
-        .chain(
-            cleanup
-                .iter()
-                .filter(|(_, r)| r.is_err())
-                .map(|(region, _)| region.clone()),
-        )
+        .map(|(region, _)| region.as_str())
+        .chain(cleanup_errors.iter().map(|(region, _)| region.as_str()))
         .collect();
+
     let mut reason = format!(
         "Creating destination {name} failed in {} of {} Regions: {}",
         failures.len(),
         regions.len(),
         by_region(failures.iter().map(|(r, f)| (r, f)))
     );
-    let cleanup_errors = failed(&cleanup, AwsError::to_string);
-    if !made.is_empty() {
+    if !removed.is_empty() {
         reason.push_str(&format!(
             ". It was removed again from {}",
-            made.iter()
-                .filter(|r| !cleanup_errors.iter().any(|(c, _)| c == *r))
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            removed.join(", ")
         ));
     }
     if !cleanup_errors.is_empty() {
