@@ -359,7 +359,8 @@ async fn a_failed_update_keeps_the_old_id_and_its_rollback_restores_the_removed_
     let answer = stack.fail(&update).await;
     assert_eq!(answer.physical_id(), name);
     assert!(
-        answer.reason().contains("ap-southeast-2: PutDestination"),
+        answer.reason().contains("ap-southeast-2: PutDestination")
+            && answer.reason().contains("deleted in eu-west-1"),
         "{}",
         answer.reason()
     );

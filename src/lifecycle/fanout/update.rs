@@ -89,12 +89,19 @@ pub async fn update(
     .await;
     let failures = failed(&results, String::clone);
     if !failures.is_empty() {
-        return Err(fail(format!(
+        let mut reason = format!(
             "Updating destination {current_id} failed in {} of {} Regions: {}",
             failures.len(),
             order.len(),
             by_region(failures.iter().map(|(r, e)| (r, e)))
-        )));
+        );
+        if let Some(finished) = logs.finished_so_far() {
+            reason.push_str(&format!(
+                ". Finished in the others: {finished}; the rollback (the old properties) \
+                 returns them to their old state"
+            ));
+        }
+        return Err(fail(reason));
     }
     let kept: BTreeMap<String, Destination> = results
         .into_iter()
