@@ -487,3 +487,28 @@ async fn a_create_whose_every_cleanup_fails_does_not_claim_a_removal() {
     );
     assert_eq!(answer.physical_id(), name);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_that_fails_in_one_region_says_what_the_others_finished() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-delete-fails");
+    let (create, _) = stack
+        .create("Destination", fanned(&name, &["us-east-1", "eu-west-1"]))
+        .await;
+    refuse_one_delete_in(&stack.proxy, "eu-west-1");
+    let delete = delete_request(&create, &stack.url(), &name);
+    let answer = stack.fail(&delete).await;
+    assert!(
+        answer.reason().starts_with(&format!(
+            "Deleting destination {name} failed in 1 of 2 Regions: eu-west-1: \
+             DeleteDestination"
+        )) && answer
+            .reason()
+            .contains("Finished in the others: deleted in us-east-1"),
+        "{}",
+        answer.reason()
+    );
+    // Deleting again (a retried stack deletion) finishes the job.
+    stack.succeed(&delete).await;
+    assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+}

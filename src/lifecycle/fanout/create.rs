@@ -2,7 +2,7 @@
 
 use super::observe::{as_observed, observe_all, seen_in};
 use super::plan::{self, Intent};
-use super::{by_region, check_before_writing, done, each, effective, failed};
+use super::{by_region, check_before_writing, done, each, effective, failed, failed_in};
 use crate::destinations::{AwsError, Destinations};
 use crate::event::CfnRequest;
 use crate::lifecycle::create::{create_found, CreateFailure};
@@ -109,12 +109,7 @@ pub async fn create(
         .chain(cleanup_errors.iter().map(|(region, _)| region.as_str()))
         .collect();
 
-    let mut reason = format!(
-        "Creating destination {name} failed in {} of {} Regions: {}",
-        failures.len(),
-        regions.len(),
-        by_region(failures.iter().map(|(r, f)| (r, f)))
-    );
+    let mut reason = failed_in("Creating", &name, &failures, regions.len());
     if !removed.is_empty() {
         reason.push_str(&format!(
             ". It was removed again from {}",
@@ -124,7 +119,7 @@ pub async fn create(
     if !cleanup_errors.is_empty() {
         reason.push_str(&format!(
             ". Removing it failed in {}",
-            by_region(cleanup_errors.iter().map(|(r, e)| (r, e)))
+            by_region(&cleanup_errors)
         ));
     }
     if left_behind.is_empty() {

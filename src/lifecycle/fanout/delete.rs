@@ -1,6 +1,6 @@
 //! Delete across Regions: only those the request lists.
 
-use super::{by_region, each, effective, failed, listed};
+use super::{each, effective, failed, failed_in, listed, with_finished};
 use crate::destinations::{AwsError, Destinations};
 use crate::lifecycle::delete::delete_if_owned;
 use crate::lifecycle::{Done, Failed};
@@ -32,11 +32,10 @@ pub async fn delete(
     if !failures.is_empty() {
         return Err(Failed {
             physical_resource_id: id.to_owned(),
-            reason: format!(
-                "Deleting destination {id} failed in {} of {} Regions: {}",
-                failures.len(),
-                regions.len(),
-                by_region(failures.iter().map(|(r, e)| (r, e)))
+            reason: with_finished(
+                failed_in("Deleting", id, &failures, regions.len()),
+                logs,
+                "",
             ),
         });
     }

@@ -193,14 +193,35 @@ pub(crate) fn failed<T, E>(
 }
 
 /// "us-east-1: reason; eu-west-1: reason".
-pub(crate) fn by_region<'a>(
-    failures: impl IntoIterator<Item = (&'a String, &'a String)>,
-) -> String {
+pub(crate) fn by_region(failures: &[(String, String)]) -> String {
     failures
-        .into_iter()
+        .iter()
         .map(|(region, reason)| format!("{region}: {reason}"))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// "Deleting destination central failed in 1 of 3 Regions: eu-west-1: reason".
+pub(crate) fn failed_in(
+    doing: &str,
+    name: &str,
+    failures: &[(String, String)],
+    of: usize,
+) -> String {
+    format!(
+        "{doing} destination {name} failed in {} of {of} Regions: {}",
+        failures.len(),
+        by_region(failures)
+    )
+}
+
+/// `reason`, and what the request finished in the other Regions, if anything, and what
+/// happens to it next (`then`).
+fn with_finished(mut reason: String, logs: &Destinations, then: &str) -> String {
+    if let Some(finished) = logs.finished_so_far() {
+        reason.push_str(&format!(". Finished in the others: {finished}{then}"));
+    }
+    reason
 }
 
 fn done(name: String, results: Vec<(String, Destination)>, warnings: Vec<String>) -> Done {

@@ -2,7 +2,9 @@
 
 use super::observe::{as_observed, observe_all, seen_in};
 use super::plan::{self, Intent, Step};
-use super::{by_region, check_before_writing, create, done, each, effective, failed, listed};
+use super::{
+    check_before_writing, create, done, each, effective, failed, failed_in, listed, with_finished,
+};
 use crate::destinations::{Destination, Destinations};
 use crate::event::CfnRequest;
 use crate::lifecycle::{update, Done, Failed};
@@ -89,19 +91,12 @@ pub async fn update(
     .await;
     let failures = failed(&results, String::clone);
     if !failures.is_empty() {
-        let mut reason = format!(
-            "Updating destination {current_id} failed in {} of {} Regions: {}",
-            failures.len(),
-            order.len(),
-            by_region(failures.iter().map(|(r, e)| (r, e)))
-        );
-        if let Some(finished) = logs.finished_so_far() {
-            reason.push_str(&format!(
-                ". Finished in the others: {finished}; the rollback (the old properties) \
-                 returns them to their old state"
-            ));
-        }
-        return Err(fail(reason));
+        let reason = failed_in("Updating", current_id, &failures, order.len());
+        return Err(fail(with_finished(
+            reason,
+            logs,
+            "; the rollback (the old properties) returns them to their old state",
+        )));
     }
     let kept: BTreeMap<String, Destination> = results
         .into_iter()

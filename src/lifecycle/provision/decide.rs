@@ -133,7 +133,7 @@ pub fn every_region<S>(
         "Refused: destination {name} cannot be provisioned in {} of {total} Regions, so nothing \
          was changed in any Region: {}",
         stopped.len(),
-        by_region(stopped.iter().map(|(r, why)| (r, why)))
+        by_region(&stopped)
     ))
 }
 
@@ -155,7 +155,7 @@ impl Aftermath {
         let mut reason = format!(
             "Provisioning destination {name} failed in {} of {total} Regions: {}",
             self.failed.len(),
-            by_region(self.failed.iter().map(|(r, e)| (r, e)))
+            by_region(&self.failed)
         );
         if !self.removed.is_empty() {
             reason.push_str(&format!(
@@ -167,7 +167,7 @@ impl Aftermath {
             reason.push_str(&format!(
                 ". Removing what this request created failed in {}: send a Delete event listing \
                  these Regions",
-                by_region(self.not_removed.iter().map(|(r, e)| (r, e)))
+                by_region(&self.not_removed)
             ));
         }
         if !self.kept.is_empty() {

@@ -8,7 +8,7 @@
 use super::decide::{self, Aftermath, Put, Refusal};
 use super::{observe, InRegion, Provisioned};
 use crate::destinations::Destinations;
-use crate::lifecycle::fanout::{by_region, each, failed, regional_arns};
+use crate::lifecycle::fanout::{each, failed, failed_in, regional_arns};
 use crate::lifecycle::ownership::Found;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
@@ -159,12 +159,7 @@ pub(super) async fn remove(
             .filter(|(_, r)| r.as_ref().is_ok_and(|a| *a == super::Action::Deleted))
             .map(|(region, _)| region.as_str())
             .collect();
-        let mut reason = format!(
-            "Deleting destination {name} failed in {} of {} Regions: {}",
-            failures.len(),
-            regions.len(),
-            by_region(failures.iter().map(|(r, e)| (r, e)))
-        );
+        let mut reason = failed_in("Deleting", name, &failures, regions.len());
         if !deleted.is_empty() {
             reason.push_str(&format!(". It was deleted in {}", deleted.join(", ")));
         }
