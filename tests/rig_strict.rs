@@ -471,3 +471,26 @@ async fn fault_rules_apply_before_the_strict_layer() {
         .await
         .is_err());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_of_another_partition_does_not_know_the_rigs_credentials() {
+    let strict = proxy(AwsMode::Strict);
+    for region in ["cn-north-1", "us-gov-west-1"] {
+        let elsewhere = logs_client_in(region, &strict.endpoint(), 1);
+        let (code, message) = error(elsewhere.describe_destinations().send().await);
+        assert_eq!(code, "UnrecognizedClientException", "{region}");
+        assert_eq!(message, UNKNOWN_TOKEN, "{region}");
+    }
+    // moto answers any Region; so does strict mode within the partition.
+    let plain = proxy(AwsMode::Moto);
+    logs_client_in("cn-north-1", &plain.endpoint(), 1)
+        .describe_destinations()
+        .send()
+        .await
+        .expect("moto answers cn-north-1");
+    logs_client_in("eu-south-2", &strict.endpoint(), 1)
+        .describe_destinations()
+        .send()
+        .await
+        .expect("strict mode answers eu-south-2");
+}

@@ -44,7 +44,7 @@ pub use runtime_api::{
     deadline_header, Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind,
     DEFAULT_FUNCTION_ARN,
 };
-pub use strict::{AwsMode, MODE_VAR, TEST_MESSAGE_FAILURE, TOO_MANY_TAGS};
+pub use strict::{AwsMode, MODE_VAR, TEST_MESSAGE_FAILURE, TOO_MANY_TAGS, UNKNOWN_TOKEN};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -254,7 +254,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = read_body(body).await;
     match mode {
-        AwsMode::Strict => strict::answer(&upstream, &op, &parts, body).await,
+        AwsMode::Strict => strict::answer(&upstream, &op, &region, &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }

@@ -40,6 +40,20 @@ pub const TEST_MESSAGE_FAILURE: &str =
 /// TooManyTagsException's documented meaning.
 pub const TOO_MANY_TAGS: &str = "A resource can have no more than 50 tags.";
 const NOT_FOUND: &str = "The specified resource does not exist.";
+/// What AWS answers a signature whose credentials it does not know.
+pub const UNKNOWN_TOKEN: &str = "The security token included in the request is invalid.";
+
+/// The rig's credentials are `aws` partition credentials, and credentials of one partition are
+/// not valid in another (AWS Fault Isolation Boundaries, "Partitions"): Regions of the other
+/// partitions (SDK endpoint model) do not know them.
+fn in_the_rigs_partition(region: &str) -> bool {
+    const OTHER_PARTITIONS: [&str; 7] = [
+        "cn-", "us-gov-", "us-iso-", "us-isob-", "us-isof-", "eu-isoe-", "eusc-",
+    ];
+    !OTHER_PARTITIONS
+        .iter()
+        .any(|prefix| region.starts_with(prefix))
+}
 const MAX_TAGS: usize = 50;
 /// DescribeDestinations' `limit`: 1-50, 50 when absent.
 const MAX_PAGE: usize = 50;
@@ -52,9 +66,13 @@ const TAG_VALUE_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
 pub(super) async fn answer(
     upstream: &Upstream,
     op: &str,
+    region: &str,
     parts: &Parts,
     body: Bytes,
 ) -> Response<Body> {
+    if !in_the_rigs_partition(region) {
+        return aws_error(400, "UnrecognizedClientException", UNKNOWN_TOKEN);
+    }
     let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let caller = &parts.headers;
     let mut broken = Vec::new();
