@@ -6,6 +6,7 @@ use crate::lifecycle::{destination_arn, Done, Failed, OWNER_TAG};
 use crate::properties;
 use serde_json::Value;
 
+/// Deletes `id` in the client's Region if this resource owns it; `id` is a valid name.
 pub async fn delete(
     logs: &Destinations,
     id: &str,
@@ -13,11 +14,6 @@ pub async fn delete(
     owner: &str,
     function_arn: &str,
 ) -> Result<Done, Failed> {
-    // A failed Create's id, or one CloudFormation generated for a cancelled Create: nothing of
-    // ours can carry it.
-    if !properties::is_valid_name(id) {
-        return Ok(Done::gone(id, None));
-    }
     match delete_if_owned(logs, id, properties, owner, function_arn).await {
         Ok(warning) => Ok(Done::gone(id, warning)),
         Err(error) => Err(Failed {

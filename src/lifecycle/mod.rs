@@ -86,6 +86,11 @@ pub async fn run(
         RequestKind::Delete {
             physical_resource_id: id,
         } => {
+            // A failed Create's id, or one CloudFormation generated for a cancelled Create:
+            // nothing of ours can carry it, in any Region.
+            if !crate::properties::is_valid_name(id) {
+                return Ok(Done::gone(id, None));
+            }
             let (properties, owner, arn) = (&request.properties, owner.as_str(), function_arn);
             if fanned {
                 fanout::delete(logs, id, properties, owner, arn).await

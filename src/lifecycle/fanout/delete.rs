@@ -4,10 +4,9 @@ use super::{each, effective, failed, failed_in, listed, with_finished};
 use crate::destinations::{AwsError, Destinations};
 use crate::lifecycle::delete::delete_if_owned;
 use crate::lifecycle::{Done, Failed};
-use crate::properties;
 use serde_json::Value;
 
-/// Delete in the Regions the request lists, never in any other.
+/// Delete in the Regions the request lists, never in any other; `id` is a valid name.
 pub async fn delete(
     logs: &Destinations,
     id: &str,
@@ -15,9 +14,6 @@ pub async fn delete(
     owner: &str,
     function_arn: &str,
 ) -> Result<Done, Failed> {
-    if !properties::is_valid_name(id) {
-        return Ok(Done::gone(id, None));
-    }
     let regions = effective(listed(properties), logs);
     let results = each(&regions, |region| async move {
         let logs = logs.in_region(&region);
