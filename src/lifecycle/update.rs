@@ -23,13 +23,7 @@ pub async fn update(
     };
     let desired = properties::parse(&request.properties).map_err(|e| fail(e.to_string()))?;
     let old = properties::parse(old_properties).ok();
-    let old_name_was_explicit = old.as_ref().is_some_and(|old| old.name.is_some());
-    let name = match &desired.name {
-        Some(name) => name.clone(),
-        // The template stopped naming the destination: a new, generated one replaces it.
-        None if old_name_was_explicit => generated_name(&request.target),
-        None => current_id.to_owned(),
-    };
+    let name = requested_name(request, &desired, old.as_ref(), current_id);
     converge::check_policy_before_writing(logs, &desired, function_arn, &name).map_err(fail)?;
 
     if name != current_id {
@@ -109,6 +103,22 @@ pub async fn update_found(
         old_properties,
     )
     .await
+}
+
+/// The name an Update asks for: the template's; a new, generated one when the template
+/// stopped naming the destination; otherwise the current one. Another name than `current_id`
+/// means replacement.
+pub fn requested_name(
+    request: &CfnRequest,
+    desired: &DestinationProperties,
+    old: Option<&DestinationProperties>,
+    current_id: &str,
+) -> String {
+    match &desired.name {
+        Some(name) => name.clone(),
+        None if old.is_some_and(|old| old.name.is_some()) => generated_name(&request.target),
+        None => current_id.to_owned(),
+    }
 }
 
 fn updated(name: String, destination: Destination) -> Done {

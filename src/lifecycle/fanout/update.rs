@@ -32,9 +32,7 @@ pub async fn update(
     let regions = effective(desired.regions.clone(), logs);
     let old_regions = effective(listed(old_properties), logs);
     let old = properties::parse(old_properties).ok();
-    let renamed = desired.name.as_deref().is_some_and(|n| n != current_id)
-        || (desired.name.is_none() && old.as_ref().is_some_and(|old| old.name.is_some()));
-    if renamed {
+    if update::requested_name(request, &desired, old.as_ref(), current_id) != current_id {
         // Replacement in every Region; the old name is left for CloudFormation's cleanup.
         return create(logs, request, owner, function_arn, current_id, true).await;
     }
