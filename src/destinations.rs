@@ -172,6 +172,9 @@ pub struct Destinations {
     /// What a fanned-out request finished so far, as `(what, Region)`, so that an interrupted
     /// request can say which Regions were done.
     finished: Arc<Mutex<Vec<(&'static str, String)>>>,
+    /// This request's clients for other Regions, each built once: a Region is observed, then
+    /// written, and maybe cleaned up, each from its own task.
+    regional: Arc<Mutex<HashMap<String, Client>>>,
     /// The Region a fanned-out request's client works in, named in its steps (" in REGION"),
     /// so that a timeout says which Regions were still running. Empty for the function's own
     /// client, whose steps read as they did before `Regions`.
@@ -185,6 +188,7 @@ impl Destinations {
             steps: Arc::default(),
             held: Arc::default(),
             finished: Arc::default(),
+            regional: Arc::default(),
             place: String::new(),
         }
     }
@@ -194,6 +198,10 @@ impl Destinations {
         *self.steps.lock().unwrap_or_else(|p| p.into_inner()) = Steps::default();
         *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
         self.finished
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.regional
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
@@ -344,28 +352,39 @@ impl Destinations {
         }
     }
 
-    /// The region the client calls, needed to name a destination's ARN without asking AWS.
     /// The same calls in `region`: a client built on demand from this one's configuration
     /// (HTTP client and TLS, credentials, timeouts, retries), so that listing Regions costs
-    /// nothing at start-up. It shares this request's steps and the record of what it holds.
+    /// nothing at start-up, and kept for the rest of the request. It shares this request's
+    /// steps and the record of what it holds.
     pub fn in_region(&self, region: &str) -> Destinations {
-        let config = self
-            .client
-            .config()
-            .to_builder()
-            .region(aws_sdk_cloudwatchlogs::config::Region::new(
-                region.to_owned(),
-            ))
-            .build();
+        let client = self
+            .regional
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                let config = self
+                    .client
+                    .config()
+                    .to_builder()
+                    .region(aws_sdk_cloudwatchlogs::config::Region::new(
+                        region.to_owned(),
+                    ))
+                    .build();
+                Client::from_conf(config)
+            })
+            .clone();
         Destinations {
-            client: Client::from_conf(config),
+            client,
             steps: Arc::clone(&self.steps),
             held: Arc::clone(&self.held),
             finished: Arc::clone(&self.finished),
+            regional: Arc::clone(&self.regional),
             place: format!(" in {region}"),
         }
     }
 
+    /// The region the client calls, needed to name a destination's ARN without asking AWS.
     pub fn region(&self) -> Option<String> {
         self.client.config().region().map(|r| r.to_string())
     }
