@@ -164,14 +164,6 @@ pub struct Destinations {
     client: Client,
     /// The calls in progress, so that a timed-out request can say what it was waiting for.
     steps: Arc<Mutex<Steps>>,
-    /// A destination this request holds as its own: its PutDestination may have created it
-    /// (the call succeeded, or an attempt got no answer), or it took over its own earlier
-    /// creation. An interrupted Create must name it in its reply, so that the rollback Delete
-    /// removes it (if it is this resource's).
-    held: Arc<Mutex<Option<String>>>,
-    /// What a fanned-out request finished so far, as `(what, Region)`, so that an interrupted
-    /// request can say which Regions were done.
-    finished: Arc<Mutex<Vec<(&'static str, String)>>>,
     /// This request's clients for other Regions, each built once: a Region is observed, then
     /// written, and maybe cleaned up, each from its own task.
     regional: Arc<Mutex<HashMap<String, Client>>>,
@@ -186,8 +178,6 @@ impl Destinations {
         Destinations {
             client,
             steps: Arc::default(),
-            held: Arc::default(),
-            finished: Arc::default(),
             regional: Arc::default(),
             place: String::new(),
         }
@@ -196,55 +186,10 @@ impl Destinations {
     /// Forgets what earlier requests did; called as each request starts.
     pub fn start_request(&self) {
         *self.steps.lock().unwrap_or_else(|p| p.into_inner()) = Steps::default();
-        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        self.finished
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
         self.regional
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-    }
-
-    /// Records that this client's Region is done with: `what` it was ("created", "deleted").
-    pub fn finished(&self, what: &'static str) {
-        let region = self.region().unwrap_or_default();
-        tracing::info!(region, what, "Region finished");
-        self.finished
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((what, region));
-    }
-
-    /// The Regions finished since [`Self::start_request`], by what was done, in the order
-    /// they finished: "created in us-east-1 and eu-west-1; deleted in ap-south-1". `None`
-    /// when none was.
-    pub fn finished_so_far(&self) -> Option<String> {
-        let finished = self.finished.lock().unwrap_or_else(|p| p.into_inner());
-        let mut by_what: Vec<(&str, Vec<&str>)> = Vec::new();
-        for (what, region) in finished.iter() {
-            match by_what.iter_mut().find(|(w, _)| w == what) {
-                Some((_, regions)) => regions.push(region),
-                None => by_what.push((what, vec![region])),
-            }
-        }
-        let parts: Vec<String> = by_what
-            .into_iter()
-            .map(|(what, regions)| format!("{what} in {}", and_list(&regions)))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join("; "))
-    }
-
-    /// The destination this request holds as its own (see the field), since
-    /// [`Self::start_request`].
-    pub fn held(&self) -> Option<String> {
-        self.held.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Records that this request took over `name` as its own creation.
-    pub fn hold(&self, name: &str) {
-        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(name.to_owned());
     }
 
     /// The calls in progress (or the last made), each with the error it is retrying after, if
@@ -291,12 +236,10 @@ impl Destinations {
 
     /// Makes one call, retrying what is worth retrying: transient failures a bounded number of
     /// times, the role propagation failure for about two minutes. The watchdog bounds it all.
-    /// `may_create`: the call may create `name`, which this request then holds.
     async fn call<T, E, R, F, Fut>(
         &self,
         operation: &'static str,
         name: &str,
-        may_create: bool,
         attempt: F,
     ) -> Result<T, AwsError>
     where
@@ -313,11 +256,7 @@ impl Destinations {
         let place = &self.place;
         let step = self.set_step(None, format!("{operation} for destination {name}{place}"));
         loop {
-            let outcome = attempt().await.map_err(|e| aws_error(operation, name, e));
-            if may_create && outcome.as_ref().map_or_else(|e| e.code.is_none(), |_| true) {
-                self.hold(name);
-            }
-            let error = match outcome {
+            let error = match attempt().await.map_err(|e| aws_error(operation, name, e)) {
                 Ok(value) => {
                     self.end_step(step);
                     return Ok(value);
@@ -377,8 +316,6 @@ impl Destinations {
         Destinations {
             client,
             steps: Arc::clone(&self.steps),
-            held: Arc::clone(&self.held),
-            finished: Arc::clone(&self.finished),
             regional: Arc::clone(&self.regional),
             place: format!(" in {region}"),
         }
@@ -394,7 +331,7 @@ impl Destinations {
         let mut token: Option<String> = None;
         for _ in 0..MAX_DESCRIBE_PAGES {
             let page = self
-                .call("DescribeDestinations", name, false, || {
+                .call("DescribeDestinations", name, || {
                     self.client
                         .describe_destinations()
                         .destination_name_prefix(name)
@@ -420,45 +357,36 @@ impl Destinations {
         Ok(None)
     }
 
-    /// Creates a destination, or updates one this request created. It never carries tags:
-    /// AWS answers PutDestination with tags by failing its test message (see the README's
-    /// Fidelity section), so tags are set with TagResource once the destination exists.
+    /// Creates a destination, or points one at another target and role. It never carries
+    /// tags: AWS answers PutDestination with tags by failing its test message (see the
+    /// README's Fidelity section), so tags are set with TagResource once the destination exists.
+    /// `may_exist` is called after every attempt that succeeded or got no answer: the
+    /// destination may exist from then on, even if a later attempt fails.
     pub async fn put(
         &self,
         name: &str,
         target_arn: &str,
         role_arn: &str,
+        may_exist: impl Fn(),
     ) -> Result<Destination, AwsError> {
-        self.put_destination(name, target_arn, role_arn, true).await
-    }
-
-    /// PutDestination on a destination that exists: a request interrupted after it must not
-    /// name it for deletion (it may be one the stack adopted).
-    pub async fn repoint(
-        &self,
-        name: &str,
-        target_arn: &str,
-        role_arn: &str,
-    ) -> Result<Destination, AwsError> {
-        self.put_destination(name, target_arn, role_arn, false)
-            .await
-    }
-
-    async fn put_destination(
-        &self,
-        name: &str,
-        target_arn: &str,
-        role_arn: &str,
-        may_create: bool,
-    ) -> Result<Destination, AwsError> {
+        let may_exist = &may_exist;
         let output = self
-            .call("PutDestination", name, may_create, || {
-                self.client
+            .call("PutDestination", name, || async move {
+                let sent = self
+                    .client
                     .put_destination()
                     .destination_name(name)
                     .target_arn(target_arn)
                     .role_arn(role_arn)
                     .send()
+                    .await;
+                if sent
+                    .as_ref()
+                    .map_or_else(|e| e.as_service_error().is_none(), |_| true)
+                {
+                    may_exist();
+                }
+                sent
             })
             .await?;
         let destination = output.destination().ok_or_else(|| AwsError {
@@ -476,7 +404,7 @@ impl Destinations {
         policy: &str,
         force_update: bool,
     ) -> Result<(), AwsError> {
-        self.call("PutDestinationPolicy", name, false, || {
+        self.call("PutDestinationPolicy", name, || {
             self.client
                 .put_destination_policy()
                 .destination_name(name)
@@ -491,7 +419,7 @@ impl Destinations {
     /// Deletes a destination; `Ok(false)` when it was already gone.
     pub async fn delete(&self, name: &str) -> Result<bool, AwsError> {
         let deleted = self
-            .call("DeleteDestination", name, false, || {
+            .call("DeleteDestination", name, || {
                 self.client
                     .delete_destination()
                     .destination_name(name)
@@ -512,7 +440,7 @@ impl Destinations {
         arn: &str,
     ) -> Result<Option<BTreeMap<String, String>>, AwsError> {
         let listed = self
-            .call("ListTagsForResource", name, false, || {
+            .call("ListTagsForResource", name, || {
                 self.client
                     .list_tags_for_resource()
                     .resource_arn(arn)
@@ -538,7 +466,7 @@ impl Destinations {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), AwsError> {
         let tags = to_hash_map(tags);
-        self.call("TagResource", name, false, || {
+        self.call("TagResource", name, || {
             self.client
                 .tag_resource()
                 .resource_arn(arn)
@@ -550,7 +478,7 @@ impl Destinations {
     }
 
     pub async fn untag(&self, name: &str, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.call("UntagResource", name, false, || {
+        self.call("UntagResource", name, || {
             self.client
                 .untag_resource()
                 .resource_arn(arn)
@@ -567,15 +495,6 @@ fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
 }
 
 /// Between half and all of `pause`, so that many stacks retrying at once spread out.
-/// "a", "a and b", "a, b and c".
-fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
 fn with_jitter(pause: Duration) -> Duration {
     let random = RandomState::new().hash_one(Instant::now());
     let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
@@ -583,176 +502,5 @@ fn with_jitter(pause: Duration) -> Duration {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-    use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
-    use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
-    use aws_sdk_cloudwatchlogs::operation::put_destination::{
-        PutDestinationError, PutDestinationOutput,
-    };
-    use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
-    use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
-
-    const NAME: &str = "central";
-
-    /// As the SDK parses it from AWS: the code travels in the error's metadata.
-    pub(crate) fn invalid_parameter(message: &str) -> InvalidParameterException {
-        let meta = ErrorMetadata::builder()
-            .code("InvalidParameterException")
-            .message(message)
-            .build();
-        InvalidParameterException::builder()
-            .message(message)
-            .meta(meta)
-            .build()
-    }
-
-    fn error(code: &str, message: &str) -> PutDestinationError {
-        match code {
-            "InvalidParameterException" => {
-                PutDestinationError::InvalidParameterException(invalid_parameter(message))
-            }
-            _ => PutDestinationError::generic(
-                ErrorMetadata::builder().code(code).message(message).build(),
-            ),
-        }
-    }
-
-    fn propagating() -> PutDestinationError {
-        error(
-            "InvalidParameterException",
-            "Could not deliver test message to specified destination. Check if the destination is valid.",
-        )
-    }
-
-    /// PutDestination's answer for the destination `central`.
-    pub(crate) fn created() -> PutDestinationOutput {
-        PutDestinationOutput::builder()
-            .destination(
-                SdkDestination::builder()
-                    .destination_name(NAME)
-                    .arn("arn:aws:logs:us-east-1:123456789012:destination:central")
-                    .build(),
-            )
-            .build()
-    }
-
-    fn client(rule: &aws_smithy_mocks::Rule) -> Client {
-        // Only this module's retries: the SDK's own are off.
-        mock_client!(
-            aws_sdk_cloudwatchlogs,
-            RuleMode::MatchAny,
-            [rule],
-            |config| config.retry_config(RetryConfig::disabled())
-        )
-    }
-
-    async fn put(logs: &Destinations) -> Result<Destination, AwsError> {
-        logs.put(
-            NAME,
-            "arn:aws:kinesis:us-east-1:1:stream/s",
-            "arn:aws:iam::1:role/r",
-        )
-        .await
-    }
-
-    #[tokio::test]
-    async fn another_region_reuses_the_client_and_the_request_record() {
-        let rule = mock!(Client::put_destination).then_output(created);
-        let home = Destinations::new(client(&rule));
-        let other = home.in_region("eu-central-2");
-        assert_eq!(other.region().as_deref(), Some("eu-central-2"));
-        // Calls in the other Region go through the same interceptors and mocks...
-        put(&other).await.expect("put in eu-central-2");
-        assert_eq!(rule.num_calls(), 1);
-        // ...and count for this request as a destination it holds.
-        assert_eq!(home.held().as_deref(), Some(NAME));
-    }
-
-    #[tokio::test]
-    async fn transient_failures_are_counted_apart_from_role_propagation() {
-        let rule = mock!(Client::put_destination)
-            .sequence()
-            .error(propagating)
-            .times(TRANSIENT_ATTEMPTS as usize)
-            .error(|| error("ThrottlingException", "Rate exceeded"))
-            .output(created)
-            .build();
-        let logs = Destinations::new(client(&rule));
-        put(&logs)
-            .await
-            .expect("one throttle after propagation failures is retried");
-        assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize + 2);
-    }
-
-    #[tokio::test]
-    async fn persistent_throttling_gives_up_after_the_transient_attempts() {
-        let rule = mock!(Client::put_destination)
-            .then_error(|| error("ThrottlingException", "Rate exceeded"));
-        let logs = Destinations::new(client(&rule));
-        let failed = put(&logs).await.expect_err("gives up");
-        assert_eq!(failed.code.as_deref(), Some("ThrottlingException"));
-        assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize);
-    }
-
-    #[tokio::test]
-    async fn a_successful_put_is_remembered_until_the_next_request() {
-        let rule = mock!(Client::put_destination).then_output(created);
-        let logs = Destinations::new(client(&rule));
-        logs.start_request();
-        assert_eq!(logs.held(), None);
-        put(&logs).await.expect("created");
-        assert_eq!(logs.held().as_deref(), Some(NAME));
-        // The handler's clone is the work's: they share what was done.
-        assert_eq!(logs.clone().held().as_deref(), Some(NAME));
-        assert!(logs
-            .current_step()
-            .starts_with("PutDestination for destination central"));
-        logs.start_request();
-        assert_eq!(logs.held(), None);
-        assert_eq!(logs.current_step(), "the request");
-    }
-
-    #[tokio::test]
-    async fn a_regional_clients_steps_name_its_region() {
-        let rule = mock!(Client::put_destination).then_output(created);
-        let logs = Destinations::new(client(&rule));
-        logs.start_request();
-        put(&logs.in_region("eu-west-1")).await.expect("created");
-        // The Region's client shares the request's steps: a timeout names where it waited.
-        assert!(logs
-            .current_step()
-            .starts_with("PutDestination for destination central in eu-west-1"));
-    }
-
-    #[tokio::test]
-    async fn a_refused_put_is_not_remembered() {
-        let rule = mock!(Client::put_destination)
-            .then_error(|| error("InvalidParameterException", "Role ARN is malformed"));
-        let logs = Destinations::new(client(&rule));
-        logs.start_request();
-        put(&logs).await.expect_err("refused");
-        assert_eq!(logs.held(), None);
-    }
-
-    #[test]
-    fn finished_regions_are_told_by_what_was_done_and_forgotten_by_the_next_request() {
-        let logs = Destinations::new(mock_client!(aws_sdk_cloudwatchlogs, []));
-        assert_eq!(logs.finished_so_far(), None);
-        for (region, what) in [
-            ("us-east-1", "created"),
-            ("ap-south-1", "deleted"),
-            ("eu-west-1", "created"),
-            ("sa-east-1", "created"),
-        ] {
-            logs.in_region(region).finished(what);
-        }
-        assert_eq!(
-            logs.finished_so_far().as_deref(),
-            Some("created in us-east-1, eu-west-1 and sa-east-1; deleted in ap-south-1")
-        );
-        logs.start_request();
-        assert_eq!(logs.finished_so_far(), None);
-    }
-}
+#[path = "destinations_tests.rs"]
+pub(crate) mod tests;

@@ -164,16 +164,20 @@ impl App {
         self.destinations.start_request();
         let destinations = self.destinations.clone();
         let function_arn = context.invoked_function_arn.clone();
-        let work = measured.counting(async move {
-            inject_test_fault(&request);
-            lifecycle::run(&destinations, &request, &function_arn).await
+        let record = lifecycle::Record::default();
+        let work = measured.counting({
+            let record = record.clone();
+            async move {
+                inject_test_fault(&request);
+                lifecycle::run(&destinations, &request, &function_arn, &record).await
+            }
         });
         let interrupted = match watchdog::guard(work, budget.work_until).await {
             Ok(result) => return result,
             Err(interrupted) => interrupted,
         };
-        let mut reason = self.interruption_reason(interrupted);
-        let held = self.destinations.held();
+        let mut reason = self.interruption_reason(interrupted, &record);
+        let held = record.held();
         let physical_resource_id = match known_id {
             Some(id) => {
                 // A replacing Update keeps its old id, so no rollback will remove the new
@@ -198,7 +202,7 @@ impl App {
         })
     }
 
-    fn interruption_reason(&self, interrupted: Interrupted) -> String {
+    fn interruption_reason(&self, interrupted: Interrupted, record: &lifecycle::Record) -> String {
         match interrupted {
             Interrupted::TimedOut => {
                 let mut reason = format!(
@@ -207,7 +211,7 @@ impl App {
                     self.destinations.current_step()
                 );
                 // With Regions: how far it got.
-                if let Some(finished) = self.destinations.finished_so_far() {
+                if let Some(finished) = record.finished_so_far() {
                     reason.push_str(&format!(". Finished before that: {finished}"));
                 }
                 reason
@@ -231,19 +235,24 @@ impl App {
         // Read per request: a setting, not start-up work.
         let name_prefix = std::env::var(PROVISIONING_NAME_PREFIX).unwrap_or_default();
         let function_arn = context.invoked_function_arn.clone();
-        let work = measured.counting(async move {
-            lifecycle::provision(
-                &destinations,
-                &request.request_type,
-                &request.properties,
-                &name_prefix,
-                &function_arn,
-            )
-            .await
+        let record = lifecycle::Record::default();
+        let work = measured.counting({
+            let record = record.clone();
+            async move {
+                lifecycle::provision(
+                    &destinations,
+                    &request.request_type,
+                    &request.properties,
+                    &name_prefix,
+                    &function_arn,
+                    &record,
+                )
+                .await
+            }
         });
         let outcome = watchdog::guard(work, budget.work_until)
             .await
-            .unwrap_or_else(|interrupted| Err(self.interruption_reason(interrupted)));
+            .unwrap_or_else(|interrupted| Err(self.interruption_reason(interrupted, &record)));
         let failed = outcome.is_err().then_some(Failure::REQUEST_FAILED);
         measured.publish(&request_type, failed.is_none(), 0, failed);
         let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());

@@ -1,635 +1,93 @@
-//! Create / Update / Delete semantics: ownership, replacement and rollback safety.
+//! Every request, whatever its source, takes one path:
+//! 1. [`intent`]: what the request asks for, whom it acts for ([`authority`]), and what can be
+//!    checked before any call;
+//! 2. [`observe`]: every Region involved, concurrently and once;
+//! 3. [`plan`]: a pure function from the intent and the observation to each Region's writes
+//!    (and their undo), or a refusal before any write;
+//! 4. [`apply`]: the writes, Regions concurrently, each noted in the request's [`record`];
+//! 5. [`outcome`]: the reply or the provisioning result, and the undoing of a failure, from
+//!    the plan, the results and the record.
 //!
-//! The rules that keep users safe:
-//! - a destination this provider creates carries an ownership tag naming the stack and logical
-//!   resource, set by TagResource right after PutDestination (AWS refuses tags in
-//!   PutDestination); [`ownership`] recognises our own destination in between;
-//! - a destination that is not ours is never changed or deleted;
-//! - a failed Create answers with an id that cannot name a destination, so its rollback Delete
-//!   touches nothing, and it leaves nothing behind that the rollback would not remove.
+//! The rules that keep users safe: a destination this provider creates carries an ownership
+//! tag, set by TagResource right after PutDestination (AWS refuses tags in PutDestination); a
+//! destination that is not ours is never changed or deleted; a failed Create answers with an id
+//! that cannot name a destination, so its rollback Delete touches nothing, and it leaves nothing
+//! behind that the rollback would not remove.
 
-mod adopt;
-mod converge;
-mod create;
-mod delete;
-pub(crate) mod fanout;
+mod apply;
+pub mod authority;
+mod fan;
+mod intent;
 mod names;
-pub mod ownership;
-mod provision;
-mod update;
+mod observe;
+mod outcome;
+pub mod plan;
+mod record;
 
-use crate::destinations::{Destination, Destinations};
+use crate::destinations::Destinations;
 use crate::event::{CfnRequest, RequestKind};
 
+pub use authority::PROVISIONING_OWNER;
 pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
-pub use provision::{provision, Action, InRegion, Provisioned};
+pub use outcome::{Action, Done, Failed, InRegion, Provisioned};
+pub use record::Record;
 
-/// A request that was carried out.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Done {
-    pub physical_resource_id: String,
-    /// The destination's final state, for the reply's `Data`; `None` after a Delete.
-    pub destination: Option<Destination>,
-    /// Something the user should know although the request succeeded.
-    pub warning: Option<String>,
-    /// With `Regions`: `(Region, ARN)` of every Region in the order of `Regions`, the first
-    /// being `destination`; empty otherwise.
-    pub regional: Vec<(String, String)>,
-}
-
-impl Done {
-    /// A Delete's outcome: nothing is left under `id` that this resource owns.
-    pub fn gone(id: &str, warning: Option<String>) -> Done {
-        Done {
-            physical_resource_id: id.to_owned(),
-            destination: None,
-            warning,
-            regional: Vec::new(),
-        }
-    }
-}
-
-/// A request that could not be carried out, and the id to answer it with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Failed {
-    pub physical_resource_id: String,
-    pub reason: String,
-}
-
-/// Carries out one request. `function_arn` is the invoked function's ARN: the destination lives
-/// in the function's account, which names its ARN without a lookup.
+/// Carries out one stack request. `function_arn` is the invoked function's ARN: the
+/// destination lives in the function's account, which names its ARN without a lookup.
 pub async fn run(
     logs: &Destinations,
     request: &CfnRequest,
     function_arn: &str,
+    record: &Record,
 ) -> Result<Done, Failed> {
-    let owner = owner_tag_value(&request.target);
-    // With `Regions` (now, or before an Update): every Region listed.
-    let fanned = fanout::applies(request);
-    match &request.kind {
-        RequestKind::Create if fanned => {
-            let failed_id = failed_create_id(&request.target.request_id);
-            fanout::create(logs, request, &owner, function_arn, &failed_id, false).await
-        }
-        RequestKind::Create => create::create(logs, request, &owner, function_arn).await,
+    let failed_id = match &request.kind {
+        RequestKind::Create => failed_create_id(&request.target.request_id),
         RequestKind::Update {
             physical_resource_id: id,
-            old_properties: old,
-        } => {
-            let (owner, arn) = (owner.as_str(), function_arn);
-            if fanned {
-                fanout::update(logs, request, owner, id, old, arn).await
-            } else {
-                update::update(logs, request, owner, id, old, arn).await
-            }
+            ..
         }
-        RequestKind::Delete {
+        | RequestKind::Delete {
             physical_resource_id: id,
-        } => {
-            // A failed Create's id, or one CloudFormation generated for a cancelled Create:
-            // nothing of ours can carry it, in any Region.
-            if !crate::properties::is_valid_name(id) {
-                return Ok(Done::gone(id, None));
-            }
-            let (properties, owner, arn) = (&request.properties, owner.as_str(), function_arn);
-            if fanned {
-                fanout::delete(logs, id, properties, owner, arn).await
-            } else {
-                delete::delete(logs, id, properties, owner, arn).await
-            }
-        }
-    }
+        } => id.clone(),
+    };
+    let fail = |reason| Failed {
+        physical_resource_id: failed_id.clone(),
+        reason,
+    };
+    let home = logs.region().unwrap_or_default();
+    let intent = match intent::for_stack(request, function_arn, &home).map_err(fail)? {
+        Some(intent) => intent,
+        None => return Ok(Done::gone(&failed_id, None)),
+    };
+    record.begin(&intent.name);
+    let observed = observe::observe(logs, &intent).await;
+    let plan = plan::plan(&intent, &observed, authority::now_ms())
+        .map_err(|blocked| fail(plan::refusal(&intent, &blocked)))?;
+    let results = apply::apply(logs, &intent, &plan, record).await;
+    outcome::for_stack(logs, &intent, &plan, results, record, &failed_id).await
+}
+
+/// Carries out one provisioning request. `name_prefix` is the function's setting (empty: any
+/// name).
+pub async fn provision(
+    logs: &Destinations,
+    request_type: &str,
+    properties: &serde_json::Value,
+    name_prefix: &str,
+    function_arn: &str,
+    record: &Record,
+) -> Result<Provisioned, String> {
+    let home = logs.region().unwrap_or_default();
+    let intent =
+        intent::for_provisioning(request_type, properties, name_prefix, function_arn, &home)?;
+    record.begin(&intent.name);
+    let observed = observe::observe(logs, &intent).await;
+    let plan = plan::plan(&intent, &observed, authority::now_ms())
+        .map_err(|blocked| plan::refusal(&intent, &blocked))?;
+    let results = apply::apply(logs, &intent, &plan, record).await;
+    outcome::for_provisioning(logs, &intent, &plan, results, record).await
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    //! The exact call sequences against an AWS that behaves as the README's Fidelity section
-    //! says (no tags in PutDestination, ResourceNotFoundException for what does not exist).
-    //! Sequential mocks fail the test on any call out of order or beyond the list.
-    use super::*;
-    use crate::destinations::tests::{created, invalid_parameter};
-    use crate::event::ReplyTarget;
-    use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
-    use aws_sdk_cloudwatchlogs::operation::delete_destination::{
-        DeleteDestinationError, DeleteDestinationOutput,
-    };
-    use aws_sdk_cloudwatchlogs::operation::describe_destinations::DescribeDestinationsOutput;
-    use aws_sdk_cloudwatchlogs::operation::list_tags_for_resource::{
-        ListTagsForResourceError, ListTagsForResourceOutput,
-    };
-    use aws_sdk_cloudwatchlogs::operation::put_destination::PutDestinationError;
-    use aws_sdk_cloudwatchlogs::operation::put_destination_policy::{
-        PutDestinationPolicyError, PutDestinationPolicyOutput,
-    };
-    use aws_sdk_cloudwatchlogs::operation::tag_resource::{TagResourceError, TagResourceOutput};
-    use aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException;
-    use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
-    use aws_sdk_cloudwatchlogs::Client;
-    use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
-    use serde_json::{json, Value};
-
-    const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
-    const NAME: &str = "central";
-    const ARN: &str = "arn:aws:logs:us-east-1:123456789012:destination:central";
-    const TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
-    const ROLE: &str = "arn:aws:iam::123456789012:role/r";
-    pub(crate) const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/central-logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f";
-    const OWNER: &str = "central-logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f/Destination";
-
-    pub(crate) fn target(stack_id: &str, logical: &str, request: &str) -> ReplyTarget {
-        ReplyTarget {
-            response_url: String::new(),
-            stack_id: stack_id.into(),
-            request_id: request.into(),
-            logical_resource_id: logical.into(),
-        }
-    }
-
-    fn request(kind: RequestKind, properties: Value) -> CfnRequest {
-        CfnRequest {
-            kind,
-            target: target(STACK, "Destination", "r1"),
-            properties,
-        }
-    }
-
-    fn properties_with_policy() -> Value {
-        json!({
-            "DestinationName": NAME,
-            "TargetArn": TARGET,
-            "RoleArn": ROLE,
-            "DestinationPolicy": {"Version": "2012-10-17", "Statement": []},
-            "Tags": [{"Key": "team", "Value": "observability"}],
-        })
-    }
-
-    fn properties_without_policy() -> Value {
-        let mut properties = properties_with_policy();
-        properties
-            .as_object_mut()
-            .map(|p| p.remove("DestinationPolicy"));
-        properties
-    }
-
-    fn update(properties: Value) -> CfnRequest {
-        request(
-            RequestKind::Update {
-                physical_resource_id: NAME.into(),
-                old_properties: properties_with_policy(),
-            },
-            properties,
-        )
-    }
-
-    fn delete_request() -> CfnRequest {
-        request(
-            RequestKind::Delete {
-                physical_resource_id: NAME.into(),
-            },
-            properties_with_policy(),
-        )
-    }
-
-    async fn run_with(rules: &[&Rule], request: &CfnRequest) -> Result<Done, Failed> {
-        let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, rules);
-        run(&Destinations::new(client), request, FUNCTION).await
-    }
-
-    async fn create_with(rules: &[&Rule]) -> Result<Done, Failed> {
-        run_with(
-            rules,
-            &request(RequestKind::Create, properties_with_policy()),
-        )
-        .await
-    }
-
-    fn assert_all_called(rules: &[&Rule]) {
-        for (i, rule) in rules.iter().enumerate() {
-            assert!(
-                rule.num_calls() >= 1,
-                "call {} of the sequence was not made",
-                i + 1
-            );
-        }
-    }
-
-    /// As DescribeDestinations reports `central`.
-    fn described(target: &str, created_ms: i64, policy: Option<&str>) -> Rule {
-        let destination = SdkDestination::builder()
-            .destination_name(NAME)
-            .arn(ARN)
-            .target_arn(target)
-            .role_arn(ROLE)
-            .creation_time(created_ms)
-            .set_access_policy(policy.map(str::to_owned))
-            .build();
-        mock!(Client::describe_destinations)
-            .match_requests(|r| r.destination_name_prefix() == Some(NAME))
-            .then_output(move || {
-                DescribeDestinationsOutput::builder()
-                    .destinations(destination.clone())
-                    .build()
-            })
-    }
-
-    fn no_destination() -> Rule {
-        mock!(Client::describe_destinations)
-            .then_output(|| DescribeDestinationsOutput::builder().build())
-    }
-
-    fn tags_are(tags: &'static [(&'static str, &'static str)]) -> Rule {
-        mock!(Client::list_tags_for_resource)
-            .match_requests(|r| r.resource_arn() == Some(ARN))
-            .then_output(move || {
-                let mut output = ListTagsForResourceOutput::builder();
-                for (key, value) in tags {
-                    output = output.tags(*key, *value);
-                }
-                output.build()
-            })
-    }
-
-    fn owned_tags() -> Rule {
-        tags_are(&[(OWNER_TAG, OWNER), ("team", "observability")])
-    }
-
-    fn not_found() -> Rule {
-        mock!(Client::list_tags_for_resource).then_error(|| {
-            let meta = ErrorMetadata::builder()
-                .code("ResourceNotFoundException")
-                .message("The specified resource does not exist.")
-                .build();
-            ListTagsForResourceError::ResourceNotFoundException(
-                ResourceNotFoundException::builder()
-                    .message("The specified resource does not exist.")
-                    .meta(meta)
-                    .build(),
-            )
-        })
-    }
-
-    /// PutDestination as AWS accepts it: without tags.
-    fn put_untagged() -> Rule {
-        mock!(Client::put_destination)
-            .match_requests(|r| r.tags().is_none() && r.destination_name() == Some(NAME))
-            .then_output(created)
-    }
-
-    /// TagResource setting the ownership tag and the user's tag in one call.
-    fn tagged_as_ours() -> Rule {
-        mock!(Client::tag_resource)
-            .match_requests(|r| {
-                let tags = r.tags().cloned().unwrap_or_default();
-                r.resource_arn() == Some(ARN)
-                    && tags.get(OWNER_TAG).map(String::as_str) == Some(OWNER)
-                    && tags.get("team").map(String::as_str) == Some("observability")
-                    && tags.len() == 2
-            })
-            .then_output(|| TagResourceOutput::builder().build())
-    }
-
-    fn policy_set() -> Rule {
-        mock!(Client::put_destination_policy)
-            .then_output(|| PutDestinationPolicyOutput::builder().build())
-    }
-
-    fn policy_rejected() -> Rule {
-        mock!(Client::put_destination_policy).then_error(|| {
-            PutDestinationPolicyError::InvalidParameterException(invalid_parameter("bad principal"))
-        })
-    }
-
-    fn deleted() -> Rule {
-        mock!(Client::delete_destination)
-            .match_requests(|r| r.destination_name() == Some(NAME))
-            .then_output(|| DeleteDestinationOutput::builder().build())
-    }
-
-    fn just_now() -> i64 {
-        ownership::now_ms() - 1_000
-    }
-
-    #[tokio::test]
-    async fn create_is_describe_put_without_tags_tag_then_policy() {
-        let rules = [
-            &no_destination(),
-            &put_untagged(),
-            &tagged_as_ours(),
-            &policy_set(),
-        ];
-        let done = create_with(&rules).await.expect("created");
-        assert_all_called(&rules);
-        assert_eq!(done.physical_resource_id, NAME);
-    }
-
-    #[tokio::test]
-    async fn a_tag_failure_after_creation_removes_the_new_destination() {
-        let refused = mock!(Client::tag_resource).then_error(|| {
-            TagResourceError::InvalidParameterException(invalid_parameter("tagging denied"))
-        });
-        // The policy goes out at the same time as the tags.
-        let rules = [
-            &no_destination(),
-            &put_untagged(),
-            &refused,
-            &policy_set(),
-            &deleted(),
-        ];
-        let failed = create_with(&rules).await.expect_err("the create must fail");
-        assert_all_called(&rules);
-        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
-        assert!(
-            failed
-                .reason
-                .contains("TagResource for destination central failed"),
-            "{}",
-            failed.reason
-        );
-    }
-
-    #[tokio::test]
-    async fn a_policy_failure_after_creation_removes_the_new_destination() {
-        let rules = [
-            &no_destination(),
-            &put_untagged(),
-            &tagged_as_ours(),
-            &policy_rejected(),
-            &deleted(),
-        ];
-        let failed = create_with(&rules).await.expect_err("the create must fail");
-        assert_all_called(&rules);
-        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
-        assert!(failed.reason.contains("PutDestinationPolicy for destination central failed: InvalidParameterException: bad principal"), "{}", failed.reason);
-    }
-
-    #[tokio::test]
-    async fn when_cleanup_fails_too_the_reply_names_the_destination_for_the_rollback() {
-        let delete_refused = mock!(Client::delete_destination).then_error(|| {
-            DeleteDestinationError::InvalidParameterException(invalid_parameter("denied"))
-        });
-        let rules = [
-            &no_destination(),
-            &put_untagged(),
-            &tagged_as_ours(),
-            &policy_rejected(),
-            &delete_refused,
-        ];
-        let failed = create_with(&rules).await.expect_err("the create must fail");
-        assert_eq!(failed.physical_resource_id, NAME);
-        assert!(
-            failed.reason.contains("so that the rollback deletes it"),
-            "{}",
-            failed.reason
-        );
-    }
-
-    #[tokio::test]
-    async fn a_redelivered_create_finishes_its_own_untagged_destination() {
-        // The first delivery died between PutDestination and TagResource.
-        let rules = [
-            &described(TARGET, just_now(), None),
-            &tags_are(&[]),
-            &tagged_as_ours(),
-            &policy_set(),
-        ];
-        let done = create_with(&rules).await.expect("taken over");
-        assert_all_called(&rules);
-        assert_eq!(done.physical_resource_id, NAME);
-    }
-
-    #[tokio::test]
-    async fn create_changes_nothing_of_an_untagged_destination_that_is_not_its_own() {
-        let old = ownership::now_ms() - ownership::UNFINISHED_WINDOW.as_millis() as i64 - 60_000;
-        for found in [
-            described(TARGET, old, None),
-            described(
-                "arn:aws:kinesis:us-east-1:123456789012:stream/other",
-                just_now(),
-                None,
-            ),
-            described(TARGET, just_now(), Some(r#"{"Version":"2012-10-17"}"#)),
-        ] {
-            let rules = [&found, &tags_are(&[])];
-            let failed = create_with(&rules).await.expect_err("not ours");
-            assert_all_called(&rules);
-            assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
-            assert!(
-                failed.reason.contains("already exists"),
-                "{}",
-                failed.reason
-            );
-        }
-    }
-
-    #[tokio::test]
-    async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
-        let mut adopting = properties_with_policy();
-        adopting["AdoptExisting"] = json!(true);
-        let other = "arn:aws:kinesis:us-east-1:123456789012:stream/other";
-        let untag_theirs = mock!(Client::untag_resource)
-            .match_requests(|r| r.tag_keys() == ["legacy"])
-            .then_output(|| {
-                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
-                    .build()
-            });
-        let repoint = mock!(Client::put_destination)
-            .match_requests(|r| r.target_arn() == Some(TARGET) && r.tags().is_none())
-            .then_output(created);
-        let repoint_back = mock!(Client::put_destination)
-            .match_requests(move |r| r.target_arn() == Some(other))
-            .then_output(created);
-        let untag_ours = mock!(Client::untag_resource)
-            .match_requests(|r| {
-                let mut keys = r.tag_keys().to_vec();
-                keys.sort();
-                keys == [OWNER_TAG, "team"]
-            })
-            .then_output(|| {
-                aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
-                    .build()
-            });
-        let tag_theirs_back = mock!(Client::tag_resource)
-            .match_requests(|r| {
-                r.tags().is_some_and(|t| {
-                    t.len() == 1 && t.get("legacy").map(String::as_str) == Some("yes")
-                })
-            })
-            .then_output(|| TagResourceOutput::builder().build());
-        let rules = [
-            &described(other, 0, None),
-            &tags_are(&[("legacy", "yes")]),
-            &untag_theirs,
-            &tagged_as_ours(),
-            &repoint,
-            &policy_rejected(),
-            &repoint_back,
-            &untag_ours,
-            &tag_theirs_back,
-        ];
-        let failed = run_with(&rules, &request(RequestKind::Create, adopting))
-            .await
-            .expect_err("the adoption fails");
-        assert_all_called(&rules);
-        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
-        assert!(failed.reason.contains("was put back"), "{}", failed.reason);
-    }
-
-    #[tokio::test]
-    async fn update_in_place_checks_ownership_and_writes_only_what_changed() {
-        let mut changed = properties_with_policy();
-        changed["TargetArn"] = json!("arn:aws:kinesis:us-east-1:123456789012:stream/other");
-        let put = mock!(Client::put_destination)
-            .match_requests(|r| {
-                r.tags().is_none()
-                    && r.target_arn() == Some("arn:aws:kinesis:us-east-1:123456789012:stream/other")
-            })
-            .then_output(created);
-        let same_policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
-        let rules = [
-            &described(TARGET, 0, Some(same_policy)),
-            &owned_tags(),
-            &put,
-        ];
-        let done = run_with(&rules, &update(changed)).await.expect("updated");
-        assert_all_called(&rules);
-        assert_eq!(done.physical_resource_id, NAME);
-    }
-
-    #[tokio::test]
-    async fn update_in_place_writes_nothing_to_a_destination_it_no_longer_owns() {
-        let rules = [
-            &described(TARGET, 0, None),
-            &tags_are(&[(OWNER_TAG, "someone-else/uuid/Destination")]),
-        ];
-        let failed = run_with(&rules, &update(properties_with_policy()))
-            .await
-            .expect_err("not ours any more");
-        assert_all_called(&rules);
-        assert_eq!(failed.physical_resource_id, NAME);
-        assert!(
-            failed
-                .reason
-                .contains("no longer managed by this stack resource"),
-            "{}",
-            failed.reason
-        );
-    }
-
-    #[tokio::test]
-    async fn update_recreates_a_vanished_destination_through_the_create_path() {
-        let rules = [
-            &no_destination(),
-            &put_untagged(),
-            &tagged_as_ours(),
-            &policy_set(),
-        ];
-        let done = run_with(&rules, &update(properties_with_policy()))
-            .await
-            .expect("recreated");
-        assert_all_called(&rules);
-        assert_eq!(done.physical_resource_id, NAME);
-    }
-
-    #[tokio::test]
-    async fn delete_of_ours_is_list_tags_then_delete() {
-        let rules = [&owned_tags(), &deleted()];
-        let done = run_with(&rules, &delete_request()).await.expect("deleted");
-        assert_all_called(&rules);
-        assert_eq!(done.warning, None);
-    }
-
-    #[tokio::test]
-    async fn delete_removes_this_resources_own_untagged_destination() {
-        // The Create was abandoned between PutDestination and TagResource, and answered with
-        // the name so that this rollback Delete removes it.
-        let rules = [
-            &tags_are(&[]),
-            &described(TARGET, just_now(), None),
-            &deleted(),
-        ];
-        let done = run_with(&rules, &delete_request()).await.expect("deleted");
-        assert_all_called(&rules);
-        assert_eq!(done.warning, None);
-    }
-
-    #[tokio::test]
-    async fn delete_of_a_missing_destination_stops_at_resource_not_found() {
-        let rules = [&not_found()];
-        let done = run_with(&rules, &delete_request())
-            .await
-            .expect("nothing to do");
-        assert_all_called(&rules);
-        assert_eq!(done.warning, None);
-    }
-
-    #[tokio::test]
-    async fn delete_leaves_a_destination_without_our_tag_alone() {
-        for tags in [
-            tags_are(&[(OWNER_TAG, "another-stack/uuid/Destination")]),
-            tags_are(&[("team", "observability")]),
-        ] {
-            let rules = [&tags];
-            let done = run_with(&rules, &delete_request())
-                .await
-                .expect("a delete of something not ours still succeeds");
-            assert!(done.warning.expect("warning").contains("left untouched"));
-        }
-        let old = described(TARGET, 0, None);
-        let rules = [&tags_are(&[]), &old];
-        let done = run_with(&rules, &delete_request()).await.expect("succeeds");
-        assert_all_called(&rules);
-        assert!(done.warning.expect("warning").contains("left untouched"));
-    }
-
-    #[tokio::test]
-    async fn the_role_propagation_failure_is_retried_until_it_clears() {
-        let put = mock!(Client::put_destination)
-            .sequence()
-            .error(|| {
-                PutDestinationError::InvalidParameterException(invalid_parameter(
-                    "Could not deliver test message to specified destination. Check if the destination is valid.",
-                ))
-            })
-            .times(2)
-            .output(created)
-            .build();
-        let rules = [&no_destination(), &put, &tagged_as_ours()];
-        let done = run_with(
-            &rules,
-            &request(RequestKind::Create, properties_without_policy()),
-        )
-        .await
-        .expect("created after retries");
-        assert_eq!(put.num_calls(), 3);
-        assert_eq!(done.physical_resource_id, NAME);
-    }
-
-    #[tokio::test]
-    async fn other_invalid_parameters_are_not_retried_and_explain_themselves() {
-        let put = mock!(Client::put_destination).then_error(|| {
-            PutDestinationError::InvalidParameterException(invalid_parameter(
-                "Role ARN is malformed",
-            ))
-        });
-        let rules = [&no_destination(), &put];
-        let failed = create_with(&rules).await.expect_err("fails");
-        assert_eq!(put.num_calls(), 1);
-        assert_eq!(failed.physical_resource_id, failed_create_id("r1"));
-        assert!(failed.reason.contains("PutDestination for destination central failed: InvalidParameterException: Role ARN is malformed"), "{}", failed.reason);
-    }
-
-    #[test]
-    fn a_persistent_test_message_failure_lists_the_likely_causes() {
-        let error = crate::destinations::AwsError {
-            operation: "PutDestination",
-            destination: NAME.into(),
-            code: Some("InvalidParameterException".into()),
-            message: "Could not deliver test message to specified destination.".into(),
-        };
-        let text = error.to_string();
-        assert!(
-            text.contains("logs.amazonaws.com") && text.contains("KMS"),
-            "{text}"
-        );
-    }
-}
+#[path = "engine_tests.rs"]
+pub(crate) mod tests;

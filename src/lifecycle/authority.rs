@@ -1,4 +1,7 @@
-//! Who a destination found under a requested name belongs to.
+//! Whom a request acts for, and whose a destination found under its name is.
+//!
+//! A stack resource owns what carries the ownership tag naming its stack and logical id;
+//! provisioning owns what carries [`PROVISIONING_OWNER`] and lies under its name prefix.
 //!
 //! AWS refuses tags in PutDestination, so a new destination is tagged by a second call, and
 //! between the two it exists untagged. If the process dies there (or the watchdog abandons the
@@ -13,8 +16,8 @@
 //!
 //! Anything else without our ownership tag belongs to someone else and is never changed.
 
-use crate::destinations::{AwsError, Destination, Destinations};
-use crate::lifecycle::OWNER_TAG;
+use super::names::OWNER_TAG;
+use crate::destinations::Destination;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -24,60 +27,71 @@ pub const UNFINISHED_WINDOW: Duration = Duration::from_secs(2 * 60 * 60);
 /// How far AWS's clock may run ahead of ours.
 const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
+/// The ownership tag's value on destinations that provisioning created. A stack resource's
+/// value always has the form `stack/uuid/LogicalId`, so the two never meet.
+pub const PROVISIONING_OWNER: &str = "eventbridge-provisioning";
+
 pub type Tags = BTreeMap<String, String>;
 
-/// What stands under the requested name.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Found {
-    Absent,
-    /// It carries this stack resource's ownership tag; `tags` are all its tags.
-    Owned {
-        destination: Destination,
-        tags: Tags,
-    },
-    /// This resource created it moments ago and did not get to tag it.
-    Unfinished(Destination),
-    /// Someone else's: never changed or deleted (unless the request asks to adopt it).
-    Foreign {
-        destination: Destination,
-        tags: Tags,
-    },
+/// Whom a request acts for: every ownership decision starts from this one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Authority {
+    /// A stack resource; `owner` is its ownership tag's value.
+    Stack { owner: String },
+    /// EventBridge provisioning, limited to names under `name_prefix`.
+    Provisioning { name_prefix: String },
 }
 
-/// Looks at the destination `name` (DescribeDestinations, then ListTagsForResource when it
-/// exists) and tells whose it is. `desired` is what this request asks for (`None` when the
-/// request does not say: then nothing untagged is recognised as ours).
-pub async fn observe(
-    logs: &Destinations,
-    name: &str,
-    owner: &str,
-    desired: Option<&DestinationProperties>,
-) -> Result<Found, AwsError> {
-    let Some(destination) = logs.find(name).await? else {
-        return Ok(Found::Absent);
-    };
-    let Some(tags) = logs.tags(name, &destination.arn).await? else {
-        // Deleted between the two calls.
-        return Ok(Found::Absent);
-    };
-    Ok(classify(destination, tags, owner, desired, now_ms()))
+/// Whose a destination found under the requested name is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Whose {
+    /// It carries this authority's ownership tag.
+    Ours,
+    /// This authority created it moments ago and did not get to tag it.
+    OurUnfinished,
+    /// Someone else's; `manager` is its ownership tag's value, if it has one.
+    Others { manager: Option<String> },
 }
 
-pub fn classify(
-    destination: Destination,
-    tags: Tags,
-    owner: &str,
-    desired: Option<&DestinationProperties>,
-    now_ms: i64,
-) -> Found {
-    if tags.get(OWNER_TAG).map(String::as_str) == Some(owner) {
-        Found::Owned { destination, tags }
-    } else if desired
-        .is_some_and(|desired| is_unfinished_creation(&destination, &tags, desired, now_ms))
-    {
-        Found::Unfinished(destination)
-    } else {
-        Found::Foreign { destination, tags }
+impl Authority {
+    /// The ownership tag's value this authority writes and recognises.
+    pub fn owner(&self) -> &str {
+        match self {
+            Authority::Stack { owner } => owner,
+            Authority::Provisioning { .. } => PROVISIONING_OWNER,
+        }
+    }
+
+    pub fn is_stack(&self) -> bool {
+        matches!(self, Authority::Stack { .. })
+    }
+
+    /// Whose the destination with `tags` is. `destination` is its description, when it was
+    /// read; `desired` what this request asks for (`None` when the request does not say:
+    /// then nothing untagged is recognised as ours).
+    pub fn whose(
+        &self,
+        destination: Option<&Destination>,
+        tags: &Tags,
+        desired: Option<&DestinationProperties>,
+        now_ms: i64,
+    ) -> Whose {
+        let manager = tags.get(OWNER_TAG);
+        if manager.map(String::as_str) == Some(self.owner()) {
+            return Whose::Ours;
+        }
+        let unfinished = destination
+            .zip(desired)
+            .is_some_and(|(destination, desired)| {
+                is_unfinished_creation(destination, tags, desired, now_ms)
+            });
+        if unfinished {
+            Whose::OurUnfinished
+        } else {
+            Whose::Others {
+                manager: manager.cloned(),
+            }
+        }
     }
 }
 
@@ -148,16 +162,22 @@ mod tests {
         .expect("valid properties")
     }
 
-    fn found(destination: Destination, tags: &[(&str, &str)]) -> Found {
+    fn stack() -> Authority {
+        Authority::Stack {
+            owner: OWNER.into(),
+        }
+    }
+
+    fn found(destination: Destination, tags: &[(&str, &str)]) -> Whose {
         let tags = tags
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        classify(destination, tags, OWNER, Some(&requested()), NOW)
+        stack().whose(Some(&destination), &tags, Some(&requested()), NOW)
     }
 
-    fn is_foreign(found: &Found) -> bool {
-        matches!(found, Found::Foreign { .. })
+    fn is_foreign(found: &Whose) -> bool {
+        matches!(found, Whose::Others { .. })
     }
 
     #[test]
@@ -166,32 +186,57 @@ mod tests {
         old.access_policy = Some("{}".into());
         assert!(matches!(
             found(old, &[(OWNER_TAG, OWNER), ("team", "x")]),
-            Found::Owned { .. }
+            Whose::Ours
         ));
     }
 
     #[test]
     fn a_fresh_untagged_destination_with_our_target_and_role_is_our_unfinished_creation() {
         let just_now = destination(Some(NOW - 1_000));
-        assert!(matches!(found(just_now, &[]), Found::Unfinished(_)));
+        assert!(matches!(found(just_now, &[]), Whose::OurUnfinished));
         let almost_too_old = destination(Some(NOW - UNFINISHED_WINDOW.as_millis() as i64));
-        assert!(matches!(found(almost_too_old, &[]), Found::Unfinished(_)));
+        assert!(matches!(found(almost_too_old, &[]), Whose::OurUnfinished));
         let clock_ahead = destination(Some(NOW + 60_000));
-        assert!(matches!(found(clock_ahead, &[]), Found::Unfinished(_)));
+        assert!(matches!(found(clock_ahead, &[]), Whose::OurUnfinished));
         // Tags and policy are written at once: the policy may have landed without the tags.
         let mut with_our_policy = destination(Some(NOW));
         with_our_policy.access_policy =
             Some(r#"{ "Statement": [], "Version": "2012-10-17" }"#.into());
-        assert!(matches!(found(with_our_policy, &[]), Found::Unfinished(_)));
+        assert!(matches!(found(with_our_policy, &[]), Whose::OurUnfinished));
     }
 
     #[test]
     fn a_request_that_does_not_say_what_it_wants_recognises_nothing_untagged() {
         let just_now = destination(Some(NOW - 1_000));
         assert!(matches!(
-            classify(just_now, Tags::new(), OWNER, None, NOW),
-            Found::Foreign { .. }
+            stack().whose(Some(&just_now), &Tags::new(), None, NOW),
+            Whose::Others { manager: None }
         ));
+    }
+
+    #[test]
+    fn provisioning_owns_only_what_carries_its_own_tag() {
+        let provisioning = Authority::Provisioning {
+            name_prefix: String::new(),
+        };
+        let tags = |value: &str| Tags::from([(OWNER_TAG.to_owned(), value.to_owned())]);
+        let old = destination(Some(0));
+        assert_eq!(
+            provisioning.whose(Some(&old), &tags(PROVISIONING_OWNER), None, NOW),
+            Whose::Ours
+        );
+        assert_eq!(
+            provisioning.whose(Some(&old), &tags(OWNER), None, NOW),
+            Whose::Others {
+                manager: Some(OWNER.into())
+            }
+        );
+        assert_eq!(
+            stack().whose(None, &tags(PROVISIONING_OWNER), None, NOW),
+            Whose::Others {
+                manager: Some(PROVISIONING_OWNER.into())
+            }
+        );
     }
 
     #[test]

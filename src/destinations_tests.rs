@@ -1,0 +1,142 @@
+//! The calls' retries and the request's steps, against mocked CloudWatch Logs.
+
+use super::*;
+use aws_sdk_cloudwatchlogs::config::retry::RetryConfig;
+use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
+use aws_sdk_cloudwatchlogs::operation::put_destination::{
+    PutDestinationError, PutDestinationOutput,
+};
+use aws_sdk_cloudwatchlogs::types::error::InvalidParameterException;
+use aws_sdk_cloudwatchlogs::types::Destination as SdkDestination;
+use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+const NAME: &str = "central";
+
+/// As the SDK parses it from AWS: the code travels in the error's metadata.
+pub(crate) fn invalid_parameter(message: &str) -> InvalidParameterException {
+    let meta = ErrorMetadata::builder()
+        .code("InvalidParameterException")
+        .message(message)
+        .build();
+    InvalidParameterException::builder()
+        .message(message)
+        .meta(meta)
+        .build()
+}
+
+fn error(code: &str, message: &str) -> PutDestinationError {
+    match code {
+        "InvalidParameterException" => {
+            PutDestinationError::InvalidParameterException(invalid_parameter(message))
+        }
+        _ => PutDestinationError::generic(
+            ErrorMetadata::builder().code(code).message(message).build(),
+        ),
+    }
+}
+
+fn propagating() -> PutDestinationError {
+    error(
+        "InvalidParameterException",
+        "Could not deliver test message to specified destination. Check if the destination is valid.",
+    )
+}
+
+/// PutDestination's answer for the destination `central`.
+pub(crate) fn created() -> PutDestinationOutput {
+    PutDestinationOutput::builder()
+        .destination(
+            SdkDestination::builder()
+                .destination_name(NAME)
+                .arn("arn:aws:logs:us-east-1:123456789012:destination:central")
+                .build(),
+        )
+        .build()
+}
+
+fn client(rule: &aws_smithy_mocks::Rule) -> Client {
+    // Only this module's retries: the SDK's own are off.
+    mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [rule],
+        |config| config.retry_config(RetryConfig::disabled())
+    )
+}
+
+async fn put(logs: &Destinations) -> Result<Destination, AwsError> {
+    logs.put(
+        NAME,
+        "arn:aws:kinesis:us-east-1:1:stream/s",
+        "arn:aws:iam::1:role/r",
+        || {},
+    )
+    .await
+}
+
+#[tokio::test]
+async fn another_region_reuses_the_client_and_the_request_record() {
+    let rule = mock!(Client::put_destination).then_output(created);
+    let home = Destinations::new(client(&rule));
+    let other = home.in_region("eu-central-2");
+    assert_eq!(other.region().as_deref(), Some("eu-central-2"));
+    // Calls in the other Region go through the same interceptors and mocks...
+    put(&other).await.expect("put in eu-central-2");
+    assert_eq!(rule.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn transient_failures_are_counted_apart_from_role_propagation() {
+    let rule = mock!(Client::put_destination)
+        .sequence()
+        .error(propagating)
+        .times(TRANSIENT_ATTEMPTS as usize)
+        .error(|| error("ThrottlingException", "Rate exceeded"))
+        .output(created)
+        .build();
+    let logs = Destinations::new(client(&rule));
+    put(&logs)
+        .await
+        .expect("one throttle after propagation failures is retried");
+    assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize + 2);
+}
+
+#[tokio::test]
+async fn persistent_throttling_gives_up_after_the_transient_attempts() {
+    let rule =
+        mock!(Client::put_destination).then_error(|| error("ThrottlingException", "Rate exceeded"));
+    let logs = Destinations::new(client(&rule));
+    let failed = put(&logs).await.expect_err("gives up");
+    assert_eq!(failed.code.as_deref(), Some("ThrottlingException"));
+    assert_eq!(rule.num_calls(), TRANSIENT_ATTEMPTS as usize);
+}
+
+#[tokio::test]
+async fn the_current_step_is_remembered_until_the_next_request() {
+    let rule = mock!(Client::put_destination).then_output(created);
+    let logs = Destinations::new(client(&rule));
+    logs.start_request();
+    put(&logs).await.expect("created");
+    // The handler's clone is the work's: they share the steps.
+    assert!(logs
+        .clone()
+        .current_step()
+        .starts_with("PutDestination for destination central"));
+    assert!(logs
+        .current_step()
+        .starts_with("PutDestination for destination central"));
+    logs.start_request();
+    assert_eq!(logs.current_step(), "the request");
+}
+
+#[tokio::test]
+async fn a_regional_clients_steps_name_its_region() {
+    let rule = mock!(Client::put_destination).then_output(created);
+    let logs = Destinations::new(client(&rule));
+    logs.start_request();
+    put(&logs.in_region("eu-west-1")).await.expect("created");
+    // The Region's client shares the request's steps: a timeout names where it waited.
+    assert!(logs
+        .current_step()
+        .starts_with("PutDestination for destination central in eu-west-1"));
+}

@@ -1,0 +1,413 @@
+//! A request as the engine sees it, whatever its source: the destination name, the Regions
+//! involved, what is asked for and whom it acts for; and everything that can be checked before
+//! any AWS call.
+
+use super::authority::{Authority, Tags};
+use super::names::{destination_arn, generated_name, owner_tag_value};
+use crate::attributes;
+use crate::destinations::Destination;
+use crate::event::{CfnRequest, ReplyTarget, RequestKind};
+use crate::properties::{self, DestinationProperties};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// A stack's Create, or a provisioning Create or Update: make the destination exist as
+    /// asked in every Region.
+    Create,
+    /// A stack Update that changes the name: a new destination in every Region; the old one is
+    /// left for CloudFormation's cleanup Delete.
+    Replace,
+    /// A stack Update in place: Regions kept, added and removed.
+    Update,
+    Delete,
+}
+
+/// Which of the tags found on a destination this request may remove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TagScope {
+    /// The request is the whole tag set (Create, provisioning, adoption).
+    All,
+    /// Only the ownership tag and keys the old properties set (`None`: they no longer parse,
+    /// so any key): tags added outside the stack stay.
+    Ours { old: Option<Tags> },
+}
+
+/// The policy a request that sets none leaves on an existing destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyRule {
+    /// Only a requested policy is written.
+    AsRequested,
+    /// There is no DeleteDestinationPolicy: a policy that is there (or that the old properties
+    /// set, `had_policy`) is replaced by the own-account-only one.
+    OrOwnAccountOnly { had_policy: bool },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intent {
+    pub operation: Operation,
+    pub authority: Authority,
+    pub name: String,
+    /// What is asked for; `None` only for a Delete whose properties no longer parse.
+    pub desired: Option<DestinationProperties>,
+    /// The Regions the destination should be in (a Delete: the Regions to delete it in).
+    pub regions: Vec<String>,
+    /// An Update's Regions that the new properties list and the old ones did not.
+    pub added: Vec<String>,
+    /// An Update's Regions that the old properties listed and the new ones do not.
+    pub removed: Vec<String>,
+    /// Whether the request uses `Regions`: Reasons and results then name Regions.
+    pub listed: bool,
+    pub adopt: bool,
+    pub tag_scope: TagScope,
+    pub policy_rule: PolicyRule,
+    /// Every involved Region's destination ARN, known from the function's ARN.
+    pub arns: BTreeMap<String, String>,
+}
+
+impl Intent {
+    pub fn arn(&self, region: &str) -> &str {
+        self.arns.get(region).map_or("", String::as_str)
+    }
+
+    /// Every Region the request involves: wanted ones, then removed ones.
+    pub fn involved(&self) -> impl Iterator<Item = &String> {
+        self.regions.iter().chain(&self.removed)
+    }
+}
+
+/// The Regions a request's properties list (empty without `Regions`, or when it is invalid:
+/// the parse that follows reports it).
+fn listed(properties: &Value) -> Vec<String> {
+    properties::parse_regions(properties).unwrap_or_default()
+}
+
+/// `Regions`, or the function's own Region when the list is empty.
+fn effective(regions: Vec<String>, home: &str) -> Vec<String> {
+    if regions.is_empty() {
+        vec![home.to_owned()]
+    } else {
+        regions
+    }
+}
+
+/// A stack's request (directly, through SNS, or from the provider framework). `Ok(None)`: a
+/// Delete whose id cannot name a destination (a failed Create's, or one CloudFormation
+/// generated for a cancelled Create), so nothing of ours can carry it. `Err` is the Reason of
+/// a request refused before any call.
+pub fn for_stack(
+    request: &CfnRequest,
+    function_arn: &str,
+    home: &str,
+) -> Result<Option<Intent>, String> {
+    let authority = Authority::Stack {
+        owner: owner_tag_value(&request.target),
+    };
+    let parse = |properties: &Value| properties::parse(properties).map_err(|e| e.to_string());
+    let (operation, name, desired, old) = match &request.kind {
+        RequestKind::Create => {
+            let desired = parse(&request.properties)?;
+            let name = desired
+                .name
+                .clone()
+                .unwrap_or_else(|| generated_name(&request.target));
+            (Operation::Create, name, Some(desired), None)
+        }
+        RequestKind::Update {
+            physical_resource_id: id,
+            old_properties,
+        } => {
+            let desired = parse(&request.properties)?;
+            let old = properties::parse(old_properties).ok();
+            let name = requested_name(&request.target, &desired, old.as_ref(), id);
+            if name != *id {
+                (Operation::Replace, name, Some(desired), None)
+            } else if !properties::is_valid_name(id) {
+                return Err(format!(
+                    "The physical id {id:?} is not a destination name this provider created"
+                ));
+            } else {
+                (Operation::Update, name, Some(desired), Some(old_properties))
+            }
+        }
+        RequestKind::Delete {
+            physical_resource_id: id,
+        } => {
+            if !properties::is_valid_name(id) {
+                return Ok(None);
+            }
+            // The properties say what this resource gave it (the crash-window rule).
+            let desired = properties::parse(&request.properties).ok();
+            (Operation::Delete, id.clone(), desired, None)
+        }
+    };
+    let adopt =
+        operation == Operation::Create && desired.as_ref().is_some_and(|d| d.adopt_existing);
+    let now = listed(&request.properties);
+    let before = old.map(listed).unwrap_or_default();
+    if adopt && !now.is_empty() {
+        // Cleaning up after a partial failure deletes what the request made; an adopted
+        // destination must never be among it.
+        return Err(
+            "AdoptExisting cannot be combined with Regions: adopt the destination with \
+                    a resource for its own Region (without Regions), then list the other \
+                    Regions in another resource"
+                .into(),
+        );
+    }
+    let (tag_scope, policy_rule) = match (operation, old) {
+        (Operation::Update, Some(old_properties)) => {
+            let parsed = properties::parse(old_properties).ok();
+            let had_policy = parsed.as_ref().map_or_else(
+                || properties::has_policy(old_properties),
+                |old| old.policy.is_some() || old.grants.is_some(),
+            );
+            let old_tags = parsed
+                .map(|old| old.tags)
+                .or_else(|| properties::parse_tags_only(old_properties));
+            (
+                TagScope::Ours { old: old_tags },
+                PolicyRule::OrOwnAccountOnly { had_policy },
+            )
+        }
+        _ => (TagScope::All, PolicyRule::AsRequested),
+    };
+    let listed = !now.is_empty() || !before.is_empty();
+    let regions = effective(now, home);
+    let (added, removed) = match operation {
+        Operation::Update => {
+            let before = effective(before, home);
+            (
+                regions
+                    .iter()
+                    .filter(|r| !before.contains(r))
+                    .cloned()
+                    .collect(),
+                before
+                    .into_iter()
+                    .filter(|r| !regions.contains(r))
+                    .collect(),
+            )
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let mut intent = Intent {
+        operation,
+        authority,
+        name,
+        desired,
+        regions,
+        added,
+        removed,
+        listed,
+        adopt,
+        tag_scope,
+        policy_rule,
+        arns: BTreeMap::new(),
+    };
+    intent.arns = check_before_writing(&intent, function_arn, Some(&request.target))?;
+    Ok(Some(intent))
+}
+
+/// An EventBridge provisioning request. `Err` is the Reason of a request refused before any
+/// call.
+pub fn for_provisioning(
+    request_type: &str,
+    properties: &Value,
+    name_prefix: &str,
+    function_arn: &str,
+    home: &str,
+) -> Result<Intent, String> {
+    let (operation, name, desired, regions, adopt) = match request_type {
+        "Create" | "Update" => {
+            let desired = properties::parse(properties).map_err(|e| e.to_string())?;
+            let name = desired.name.clone().ok_or_else(name_required)?;
+            let (regions, adopt) = (desired.regions.clone(), desired.adopt_existing);
+            (Operation::Create, name, Some(desired), regions, adopt)
+        }
+        "Delete" => {
+            // Only the name, the Regions (and an explicit adoption) matter to a Delete; the
+            // rest, when it is valid, recognises an interrupted creation.
+            let name = properties
+                .get("DestinationName")
+                .and_then(Value::as_str)
+                .filter(|name| properties::is_valid_name(name))
+                .ok_or_else(name_required)?;
+            let adopt = properties.get("AdoptExisting").is_some_and(|v| {
+                v == true || v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
+            });
+            // Which Regions to delete in must be certain: an invalid list deletes nowhere.
+            let regions = properties::parse_regions(properties).map_err(|e| e.to_string())?;
+            let desired = properties::parse(properties).ok();
+            (Operation::Delete, name.to_owned(), desired, regions, adopt)
+        }
+        other => {
+            return Err(format!(
+                "RequestType must be Create, Update or Delete (got {other:?})"
+            ))
+        }
+    };
+    if !name.starts_with(name_prefix) {
+        return Err(format!(
+            "Refused: destination {name} is outside what provisioning may manage (names must \
+             start with {name_prefix:?}, the function's PROVISIONING_NAME_PREFIX); nothing was \
+             changed"
+        ));
+    }
+    let mut intent = Intent {
+        operation,
+        authority: Authority::Provisioning {
+            name_prefix: name_prefix.to_owned(),
+        },
+        name,
+        desired,
+        listed: !regions.is_empty(),
+        regions: effective(regions, home),
+        added: Vec::new(),
+        removed: Vec::new(),
+        adopt,
+        tag_scope: TagScope::All,
+        policy_rule: PolicyRule::AsRequested,
+        arns: BTreeMap::new(),
+    };
+    intent.arns = check_before_writing(&intent, function_arn, None)?;
+    Ok(intent)
+}
+
+fn name_required() -> String {
+    "DestinationName is required for EventBridge requests (1-512 characters, no ':' or '*'): \
+     there is no stack to generate one from"
+        .into()
+}
+
+/// The name an Update asks for: the template's; a new, generated one when the template
+/// stopped naming the destination; otherwise the current one. Another name than `current_id`
+/// means replacement.
+fn requested_name(
+    target: &ReplyTarget,
+    desired: &DestinationProperties,
+    old: Option<&DestinationProperties>,
+    current_id: &str,
+) -> String {
+    match &desired.name {
+        Some(name) => name.clone(),
+        None if old.is_some_and(|old| old.name.is_some()) => generated_name(target),
+        None => current_id.to_owned(),
+    }
+}
+
+/// Every involved Region's ARN, once what can be known before any call holds: every Region
+/// is in the function's partition, the access policy fits each Region's ARN, a hand-written
+/// one names each Region's destination, and a stack's SUCCESS reply will fit CloudFormation's
+/// 4096 bytes.
+fn check_before_writing(
+    intent: &Intent,
+    function_arn: &str,
+    reply: Option<&ReplyTarget>,
+) -> Result<BTreeMap<String, String>, String> {
+    let involved: Vec<String> = intent.involved().cloned().collect();
+    check_partition(function_arn, &involved)?;
+    let mut arns = BTreeMap::new();
+    for region in &involved {
+        let arn = destination_arn(function_arn, Some(region), &intent.name).ok_or_else(|| {
+            format!("The function's ARN {function_arn:?} does not name its partition and account")
+        })?;
+        arns.insert(region.clone(), arn);
+    }
+    let Some(desired) = intent
+        .desired
+        .as_ref()
+        .filter(|_| intent.operation != Operation::Delete)
+    else {
+        return Ok(arns);
+    };
+    let regional: Vec<(String, String)> = intent
+        .regions
+        .iter()
+        .map(|r| (r.clone(), arns.get(r).cloned().unwrap_or_default()))
+        .collect();
+    for (_, arn) in &regional {
+        desired.access_policy(arn)?;
+    }
+    if intent.listed {
+        check_hand_written_policy(desired, &intent.name, &regional)?;
+    }
+    if let (Some(target), Some((_, first))) = (reply, regional.first()) {
+        let predicted = Destination {
+            name: intent.name.clone(),
+            arn: first.clone(),
+            target_arn: desired.target_arn.clone(),
+            role_arn: desired.role_arn.clone(),
+            access_policy: None,
+            creation_time_ms: None,
+        };
+        let shown: &[(String, String)] = if intent.listed { &regional } else { &[] };
+        attributes::check_reply_size(target, &predicted, shown)?;
+    }
+    Ok(arns)
+}
+
+/// A function's credentials work only in its own partition, and a destination's ARN names its
+/// partition: a Region of another one could only fail, with a bare token error.
+fn check_partition(function_arn: &str, regions: &[String]) -> Result<(), String> {
+    let Some(own) = function_arn.split(':').nth(1).filter(|p| !p.is_empty()) else {
+        return Ok(());
+    };
+    let elsewhere: Vec<String> = regions
+        .iter()
+        .filter(|r| properties::partition_of(r) != own)
+        .map(|r| format!("{r} ({})", properties::partition_of(r)))
+        .collect();
+    if elsewhere.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "Regions {} are not in this function's partition ({own}): a function's credentials \
+         and a destination's ARN belong to one partition. Remove them from Regions and deploy \
+         the provider in their partition for them",
+        elsewhere.join(", ")
+    ))
+}
+
+/// A hand-written `DestinationPolicy` goes to every Region as it is: a `Resource` that names
+/// one Region's destination would grant nothing in the others, and the senders there would
+/// only find out when their subscription filters are refused.
+fn check_hand_written_policy(
+    desired: &DestinationProperties,
+    name: &str,
+    regional: &[(String, String)],
+) -> Result<(), String> {
+    let Some(policy) = desired.policy.as_ref().filter(|_| desired.grants.is_none()) else {
+        return Ok(());
+    };
+    let mut wrong: Vec<String> = Vec::new();
+    let mut regions = Vec::new();
+    for (region, arn) in regional {
+        let resources = policy.resources_not_naming(arn);
+        if !resources.is_empty() {
+            regions.push(region.as_str());
+            for resource in resources {
+                if !wrong.contains(&resource) {
+                    wrong.push(resource);
+                }
+            }
+        }
+    }
+    if regions.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "DestinationPolicy must name every Region's destination in its Resource: with \
+         Regions the same policy goes to each Region, and {} cannot name destination {name} in \
+         {}. Use a wildcard Resource (\"arn:PARTITION:logs:*:ACCOUNT:destination:{name}\" or \
+         \"*\"), or the policy builder (AllowedAccounts, AllowedOrganizations, \
+         AllowedOrganizationPaths), which names each Region's ARN",
+        wrong
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        regions.join(", ")
+    ))
+}

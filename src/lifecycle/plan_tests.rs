@@ -1,0 +1,521 @@
+//! The plan as data: (request, what each Region holds) -> each Region's step, writes and undo,
+//! or the refusal; one table row per rule of the README's "Ownership and rollback safety" and
+//! "Regions" sections, for stacks and for provisioning.
+
+use super::*;
+use crate::event::{CfnRequest, RequestKind};
+use crate::lifecycle::authority::PROVISIONING_OWNER;
+use crate::lifecycle::intent::{for_provisioning, for_stack};
+use crate::lifecycle::tests::{target, STACK};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:f";
+const TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+const OTHER_TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/other";
+const ROLE: &str = "arn:aws:iam::123456789012:role/r";
+const OWNER: &str = "central-logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f/Destination";
+const NOW: i64 = 1_800_000_000_000;
+
+fn properties(extra: Value) -> Value {
+    let mut properties = json!({
+        "DestinationName": "central",
+        "TargetArn": TARGET,
+        "RoleArn": ROLE,
+        "Tags": [{"Key": "team", "Value": "observability"}],
+    });
+    if let (Some(p), Some(extra)) = (properties.as_object_mut(), extra.as_object()) {
+        p.extend(extra.clone());
+    }
+    properties
+}
+
+fn stack(kind: RequestKind, properties: Value) -> Intent {
+    let request = CfnRequest {
+        kind,
+        target: target(STACK, "Destination", "r1"),
+        properties,
+    };
+    for_stack(&request, FUNCTION, "us-east-1")
+        .expect("a valid request")
+        .expect("work to do")
+}
+
+fn create(extra: Value) -> Intent {
+    stack(RequestKind::Create, properties(extra))
+}
+
+fn update(old: Value, new: Value) -> Intent {
+    stack(
+        RequestKind::Update {
+            physical_resource_id: "central".into(),
+            old_properties: properties(old),
+        },
+        properties(new),
+    )
+}
+
+fn delete(extra: Value) -> Intent {
+    stack(
+        RequestKind::Delete {
+            physical_resource_id: "central".into(),
+        },
+        properties(extra),
+    )
+}
+
+fn provisioning(request_type: &str, extra: Value) -> Intent {
+    for_provisioning(request_type, &properties(extra), "", FUNCTION, "us-east-1")
+        .expect("a valid event")
+}
+
+fn destination(region: &str, target: &str, created: i64, policy: Option<&str>) -> Destination {
+    Destination {
+        name: "central".into(),
+        arn: format!("arn:aws:logs:{region}:123456789012:destination:central"),
+        target_arn: target.into(),
+        role_arn: ROLE.into(),
+        access_policy: policy.map(str::to_owned),
+        creation_time_ms: Some(created),
+    }
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Long ago, tagged as `pairs` say.
+fn present(region: &str, pairs: &[(&str, &str)]) -> Seen {
+    Seen::Present {
+        destination: Some(destination(region, TARGET, 0, None)),
+        tags: tags(pairs),
+    }
+}
+
+fn ours(region: &str) -> Seen {
+    present(region, &[(OWNER_TAG, OWNER), ("team", "observability")])
+}
+
+fn seen(states: Vec<(&str, Seen)>) -> Observation {
+    states
+        .into_iter()
+        .map(|(region, seen)| (region.to_owned(), Ok(seen)))
+        .collect()
+}
+
+fn steps(plan: &Plan) -> Vec<(&str, Step)> {
+    plan.regions
+        .iter()
+        .map(|p| (p.region.as_str(), p.step))
+        .collect()
+}
+
+fn only(plan: &Plan) -> &RegionPlan {
+    assert_eq!(plan.regions.len(), 1, "{plan:?}");
+    &plan.regions[0]
+}
+
+fn refused(intent: &Intent, observed: &Observation) -> String {
+    let blocked = plan(intent, observed, NOW).expect_err("refused");
+    refusal(intent, &blocked)
+}
+
+fn owned_tag_set() -> Tags {
+    tags(&[(OWNER_TAG, OWNER), ("team", "observability")])
+}
+
+#[test]
+fn create_of_an_absent_destination_puts_then_tags_and_sets_the_policy_at_once() {
+    let intent = create(json!({"AllowedAccounts": ["111122223333"]}));
+    let plan = plan(&intent, &seen(vec![("us-east-1", Seen::Absent)]), NOW).expect("a plan");
+    let part = only(&plan);
+    assert_eq!(part.step, Step::Create);
+    assert_eq!(part.writes.len(), 2, "two round trips of writes");
+    assert_eq!(
+        part.writes[0],
+        [Write::Put {
+            target_arn: TARGET.into(),
+            role_arn: ROLE.into(),
+            creates: true
+        }]
+    );
+    assert_eq!(part.writes[1][0], Write::Tag(owned_tag_set()));
+    assert!(
+        matches!(&part.writes[1][1], Write::Policy { text, .. } if text.contains("111122223333")
+            && text.contains("arn:aws:logs:us-east-1:123456789012:destination:central")),
+        "{:?}",
+        part.writes[1]
+    );
+    assert_eq!(part.undo, [[Write::Delete]]);
+}
+
+#[test]
+fn create_takes_over_its_own_destination_tagged_or_unfinished_and_would_remove_it_on_failure() {
+    let intent = create(json!({}));
+    let plan_for = |seen_here| plan(&intent, &seen(vec![("us-east-1", seen_here)]), NOW);
+    let tagged = plan_for(ours("us-east-1")).expect("a plan");
+    assert_eq!(only(&tagged).step, Step::Converge);
+    assert!(only(&tagged).writes.is_empty(), "nothing differs");
+    assert_eq!(only(&tagged).undo, [[Write::Delete]]);
+
+    let unfinished = Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, NOW - 1_000, None)),
+        tags: Tags::new(),
+    };
+    let finish = plan_for(unfinished).expect("a plan");
+    assert_eq!(only(&finish).step, Step::Finish);
+    assert_eq!(only(&finish).writes, [[Write::Tag(owned_tag_set())]]);
+    assert_eq!(only(&finish).undo, [[Write::Delete]]);
+}
+
+#[test]
+fn create_refuses_anyone_elses_destination_before_any_write() {
+    let intent = create(json!({}));
+    for other in [
+        present("us-east-1", &[]),
+        present("us-east-1", &[("team", "x")]),
+        present(
+            "us-east-1",
+            &[(OWNER_TAG, "another-stack/uuid/Destination")],
+        ),
+        Seen::Present {
+            destination: Some(destination("us-east-1", OTHER_TARGET, NOW, None)),
+            tags: Tags::new(),
+        },
+    ] {
+        let reason = refused(&intent, &seen(vec![("us-east-1", other)]));
+        assert!(
+            reason.starts_with(
+                "Destination central already exists and is not managed by this stack resource"
+            ) && reason.contains("AdoptExisting: true"),
+            "{reason}"
+        );
+    }
+}
+
+#[test]
+fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
+    let intent = create(json!({"AdoptExisting": "true", "TargetArn": OTHER_TARGET}));
+    let found = Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, 0, Some("{}"))),
+        tags: tags(&[("legacy", "yes")]),
+    };
+    let plan = plan(&intent, &seen(vec![("us-east-1", found)]), NOW).expect("a plan");
+    let part = only(&plan);
+    assert_eq!(part.step, Step::Adopt);
+    // The ownership tag first, then target and role, the policy last.
+    assert_eq!(
+        part.writes[0],
+        [
+            Write::Untag(vec!["legacy".into()]),
+            Write::Tag(owned_tag_set())
+        ]
+    );
+    assert!(
+        matches!(part.writes[1][0], Write::Put { creates: false, ref target_arn, .. } if target_arn == OTHER_TARGET)
+    );
+    assert!(
+        matches!(&part.writes[2][0], Write::Policy { text, .. } if text.contains("OwnAccountOnly"))
+    );
+    assert_eq!(part.undo.len(), 2);
+    assert!(matches!(part.undo[0][0], Write::Put { ref target_arn, .. } if target_arn == TARGET));
+    assert_eq!(
+        part.undo[1],
+        [
+            Write::Untag(vec![OWNER_TAG.into(), "team".into()]),
+            Write::Tag(tags(&[("legacy", "yes")]))
+        ]
+    );
+    assert!(part
+        .note
+        .as_deref()
+        .is_some_and(|n| n.starts_with("Adopted the existing destination central")));
+
+    let managed = present(
+        "us-east-1",
+        &[(OWNER_TAG, "another-stack/uuid/Destination")],
+    );
+    let reason = refused(&intent, &seen(vec![("us-east-1", managed)]));
+    assert!(reason.contains("cannot be adopted"), "{reason}");
+}
+
+#[test]
+fn update_in_place_writes_only_what_differs_all_in_one_round_trip() {
+    let same = update(json!({}), json!({}));
+    let unchanged =
+        plan(&same, &seen(vec![("us-east-1", ours("us-east-1"))]), NOW).expect("a plan");
+    assert_eq!(only(&unchanged).step, Step::Converge);
+    assert!(only(&unchanged).writes.is_empty());
+    assert!(
+        only(&unchanged).undo.is_empty(),
+        "the rollback Update undoes"
+    );
+
+    let changed = update(
+        json!({}),
+        json!({"TargetArn": OTHER_TARGET, "Tags": [{"Key": "tier", "Value": "1"}],
+               "AllowedAccounts": ["111122223333"]}),
+    );
+    let found = present(
+        "us-east-1",
+        &[
+            (OWNER_TAG, OWNER),
+            ("team", "observability"),
+            ("added-by-hand", "x"),
+        ],
+    );
+    let plan = plan(&changed, &seen(vec![("us-east-1", found)]), NOW).expect("a plan");
+    let part = only(&plan);
+    assert_eq!(part.writes.len(), 1, "one round trip: {:?}", part.writes);
+    let writes = &part.writes[0];
+    assert!(matches!(writes[0], Write::Put { creates: false, .. }));
+    // Only keys the old properties set are removed; a tag added by hand stays.
+    assert_eq!(writes[1], Write::Untag(vec!["team".into()]));
+    assert_eq!(writes[2], Write::Tag(tags(&[("tier", "1")])));
+    assert!(matches!(writes[3], Write::Policy { .. }));
+}
+
+#[test]
+fn an_update_that_removes_the_policy_leaves_only_the_own_account() {
+    let intent = update(json!({"AllowedAccounts": ["111122223333"]}), json!({}));
+    let plan = plan(&intent, &seen(vec![("us-east-1", ours("us-east-1"))]), NOW).expect("a plan");
+    assert!(
+        matches!(&only(&plan).writes[0][0], Write::Policy { text, .. }
+            if text.contains("OwnAccountOnly") && text.contains("\"123456789012\"")),
+        "{:?}",
+        only(&plan).writes
+    );
+}
+
+#[test]
+fn update_recreates_a_vanished_destination_and_refuses_one_it_no_longer_owns() {
+    let intent = update(json!({}), json!({}));
+    let gone = plan(&intent, &seen(vec![("us-east-1", Seen::Absent)]), NOW).expect("a plan");
+    assert_eq!(only(&gone).step, Step::Create);
+    let reason = refused(
+        &intent,
+        &seen(vec![("us-east-1", present("us-east-1", &[]))]),
+    );
+    assert!(
+        reason.contains("is no longer managed by this stack resource"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn update_with_regions_adds_keeps_and_removes_and_never_touches_anyone_elses() {
+    let intent = update(
+        json!({"Regions": ["us-east-1", "ap-south-1", "sa-east-1", "ca-central-1"]}),
+        json!({"Regions": ["us-east-1", "eu-west-1"]}),
+    );
+    let plan = plan(
+        &intent,
+        &seen(vec![
+            ("us-east-1", ours("us-east-1")),
+            ("eu-west-1", Seen::Absent),
+            ("ap-south-1", ours("ap-south-1")),
+            ("sa-east-1", Seen::Absent),
+            ("ca-central-1", present("ca-central-1", &[])),
+        ]),
+        NOW,
+    )
+    .expect("a plan");
+    assert_eq!(
+        steps(&plan),
+        [
+            ("us-east-1", Step::Converge),
+            ("eu-west-1", Step::Create),
+            ("ap-south-1", Step::Delete),
+            ("sa-east-1", Step::Nothing),
+            ("ca-central-1", Step::Nothing),
+        ]
+    );
+    assert!(plan.regions[4]
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("in ca-central-1") && n.contains("left untouched")));
+
+    let added_foreign = refused(
+        &intent,
+        &seen(vec![
+            ("us-east-1", ours("us-east-1")),
+            ("eu-west-1", present("eu-west-1", &[])),
+            ("ap-south-1", Seen::Absent),
+            ("sa-east-1", Seen::Absent),
+            ("ca-central-1", Seen::Absent),
+        ]),
+    );
+    assert!(
+        added_foreign.contains("not managed by this stack resource in eu-west-1; choose another")
+            && added_foreign.ends_with("Nothing was changed"),
+        "{added_foreign}"
+    );
+}
+
+#[test]
+fn a_region_that_cannot_be_looked_at_refuses_the_request_naming_it() {
+    let intent = create(json!({"Regions": ["us-east-1", "ap-east-1"]}));
+    let mut observed = seen(vec![("us-east-1", Seen::Absent)]);
+    observed.insert(
+        "ap-east-1".into(),
+        Err(AwsError {
+            operation: "DescribeDestinations",
+            destination: "central".into(),
+            code: Some("UnrecognizedClientException".into()),
+            message: "The security token included in the request is invalid.".into(),
+        }),
+    );
+    let reason = refused(&intent, &observed);
+    assert!(
+        reason.starts_with("These Regions could not be checked: ap-east-1 (")
+            && reason.contains("opt-in Region, it may not be enabled")
+            && reason.ends_with("Nothing was changed"),
+        "{reason}"
+    );
+    let unobserved = refused(&intent, &seen(vec![("us-east-1", Seen::Absent)]));
+    assert!(unobserved.contains("ap-east-1 ("), "{unobserved}");
+}
+
+#[test]
+fn delete_removes_only_its_own_destination() {
+    let intent = delete(json!({}));
+    let plan_for = |seen_here| plan(&intent, &seen(vec![("us-east-1", seen_here)]), NOW);
+    let tagged_only = Seen::Present {
+        destination: None,
+        tags: tags(&[(OWNER_TAG, OWNER)]),
+    };
+    assert_eq!(
+        only(&plan_for(tagged_only).expect("a plan")).writes,
+        [[Write::Delete]]
+    );
+    let unfinished = Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, NOW, None)),
+        tags: Tags::new(),
+    };
+    assert_eq!(
+        only(&plan_for(unfinished).expect("a plan")).step,
+        Step::Delete
+    );
+    assert_eq!(
+        only(&plan_for(Seen::Absent).expect("a plan")).step,
+        Step::Nothing
+    );
+    for other in [
+        present("us-east-1", &[]),
+        Seen::Present {
+            destination: None,
+            tags: tags(&[(OWNER_TAG, "another-stack/uuid/Destination")]),
+        },
+    ] {
+        let plan = plan_for(other).expect("a Delete of something not ours still succeeds");
+        assert_eq!(only(&plan).step, Step::Nothing);
+        assert!(only(&plan).writes.is_empty());
+        assert!(only(&plan)
+            .note
+            .as_deref()
+            .is_some_and(|n| n.ends_with("it was left untouched")));
+    }
+}
+
+#[test]
+fn a_rename_creates_the_new_name_and_never_plans_to_remove_what_existed_before() {
+    let intent = stack(
+        RequestKind::Update {
+            physical_resource_id: "old-name".into(),
+            old_properties: properties(json!({"DestinationName": "old-name"})),
+        },
+        properties(json!({})),
+    );
+    assert_eq!(intent.operation, Operation::Replace);
+    let new = plan(&intent, &seen(vec![("us-east-1", Seen::Absent)]), NOW).expect("a plan");
+    assert_eq!(only(&new).undo, [[Write::Delete]]);
+    // Renaming back to a name this resource still owns (its rollback, say): kept on failure.
+    let back = plan(&intent, &seen(vec![("us-east-1", ours("us-east-1"))]), NOW).expect("a plan");
+    assert_eq!(only(&back).step, Step::Converge);
+    assert!(only(&back).undo.is_empty(), "{:?}", only(&back).undo);
+}
+
+#[test]
+fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
+    let put = provisioning("Create", json!({}));
+    let plan_for =
+        |intent: &Intent, seen_here| plan(intent, &seen(vec![("us-east-1", seen_here)]), NOW);
+    let created = plan_for(&put, Seen::Absent).expect("a plan");
+    assert_eq!(
+        only(&created).writes[1][0],
+        Write::Tag(tags(&[
+            (OWNER_TAG, PROVISIONING_OWNER),
+            ("team", "observability")
+        ]))
+    );
+    let own = present(
+        "us-east-1",
+        &[(OWNER_TAG, PROVISIONING_OWNER), ("old", "x")],
+    );
+    let updated = plan_for(&put, own).expect("a plan");
+    assert_eq!(only(&updated).step, Step::Converge);
+    assert!(
+        only(&updated).undo.is_empty(),
+        "it existed before this request"
+    );
+    // The event is the whole tag set.
+    assert!(only(&updated).writes[0].contains(&Write::Untag(vec!["old".into()])));
+
+    let untagged = refused(&put, &seen(vec![("us-east-1", present("us-east-1", &[]))]));
+    assert!(
+        untagged.starts_with("Refused: destination central exists and provisioning did not"),
+        "{untagged}"
+    );
+    let stacks = present("us-east-1", &[(OWNER_TAG, OWNER)]);
+    let adopt = provisioning("Create", json!({"AdoptExisting": true}));
+    assert!(
+        refused(&adopt, &seen(vec![("us-east-1", stacks.clone())])).contains("cannot be adopted")
+    );
+
+    let remove = provisioning("Delete", json!({}));
+    assert!(refused(&remove, &seen(vec![("us-east-1", stacks)])).contains("not by provisioning"));
+    let remove_adopted = provisioning("Delete", json!({"AdoptExisting": "true"}));
+    let deleting = plan_for(&remove_adopted, present("us-east-1", &[])).expect("a plan");
+    assert_eq!(only(&deleting).step, Step::Delete);
+}
+
+#[test]
+fn provisioning_with_regions_names_every_region_that_stops_it() {
+    let intent = provisioning(
+        "Create",
+        json!({"Regions": ["us-east-1", "eu-west-1", "ap-south-1"]}),
+    );
+    let reason = refused(
+        &intent,
+        &seen(vec![
+            ("us-east-1", Seen::Absent),
+            ("eu-west-1", present("eu-west-1", &[(OWNER_TAG, OWNER)])),
+            ("ap-south-1", present("ap-south-1", &[])),
+        ]),
+    );
+    assert!(
+        reason.starts_with(
+            "Refused: destination central cannot be provisioned in 2 of 3 Regions, so nothing \
+             was changed in any Region: eu-west-1: it exists and it is managed by"
+        ) && reason.contains("; ap-south-1: it exists and provisioning did not create it")
+            && !reason.contains("us-east-1"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn every_region_has_its_arn_from_the_functions_account() {
+    let intent = create(json!({"Regions": ["us-east-1", "eu-west-1"]}));
+    let arns: BTreeMap<&str, &str> = intent
+        .arns
+        .iter()
+        .map(|(r, a)| (r.as_str(), a.as_str()))
+        .collect();
+    assert_eq!(
+        arns.get("eu-west-1").copied(),
+        Some("arn:aws:logs:eu-west-1:123456789012:destination:central")
+    );
+}

@@ -1,0 +1,155 @@
+//! What a request did, Region by Region, as it did it. Undoing a failure reads it (only what
+//! this request did is undone), and so does a request the watchdog interrupts: its reply names
+//! a destination this request may have created, and the Regions it finished.
+
+use std::sync::{Arc, Mutex};
+
+/// One thing done in one Region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A PutDestination that may create the destination started.
+    Creating,
+    /// An attempt of it succeeded or got no answer: the destination may exist.
+    Created,
+    /// The request took over its own earlier creation of the destination.
+    TookOver,
+    /// A write to the destination started.
+    Wrote,
+    /// The Region is done: `what` was done there ("created", "updated", "deleted", ...).
+    Finished(&'static str),
+}
+
+/// The request's record, shared by the work and the handler that may have to interrupt it.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    name: Arc<Mutex<String>>,
+    events: Arc<Mutex<Vec<(String, Event)>>>,
+}
+
+impl Record {
+    /// Starts the record of a request that works on the destination `name`.
+    pub fn begin(&self, name: &str) {
+        name.clone_into(&mut self.name.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    pub fn note(&self, region: &str, event: Event) {
+        if let Event::Finished(what) = event {
+            tracing::info!(region, what, "Region finished");
+        }
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((region.to_owned(), event));
+    }
+
+    fn events_in(&self, region: &str) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(r, _)| r == region)
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    /// Whether this request wrote anything in `region` (so there is something to undo).
+    pub fn touched(&self, region: &str) -> bool {
+        self.events_in(region).iter().any(|e| {
+            matches!(
+                e,
+                Event::Creating | Event::Created | Event::TookOver | Event::Wrote
+            )
+        })
+    }
+
+    /// Whether the destination in `region` may exist because of this request.
+    pub fn holds_in(&self, region: &str) -> bool {
+        let events = self.events_in(region);
+        events.contains(&Event::TookOver) || events.contains(&Event::Created)
+    }
+
+    /// The destination this request holds as its own in some Region (its PutDestination may
+    /// have created it, or it took over its own earlier creation): an interrupted Create names
+    /// it, so that the rollback Delete removes it.
+    pub fn held(&self) -> Option<String> {
+        let regions: Vec<String> = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(r, _)| r.clone())
+            .collect();
+        regions
+            .iter()
+            .any(|region| self.holds_in(region))
+            .then(|| self.name.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    /// The Regions finished so far, by what was done, in the order they finished: "created in
+    /// us-east-1 and eu-west-1; deleted in ap-south-1". `None` when none was.
+    pub fn finished_so_far(&self) -> Option<String> {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let mut by_what: Vec<(&str, Vec<&str>)> = Vec::new();
+        for (region, event) in events.iter() {
+            let Event::Finished(what) = event else {
+                continue;
+            };
+            match by_what.iter_mut().find(|(w, _)| w == what) {
+                Some((_, regions)) => regions.push(region),
+                None => by_what.push((what, vec![region])),
+            }
+        }
+        let parts: Vec<String> = by_what
+            .into_iter()
+            .map(|(what, regions)| format!("{what} in {}", and_list(&regions)))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_regions_are_told_by_what_was_done() {
+        let record = Record::default();
+        assert_eq!(record.finished_so_far(), None);
+        for (region, what) in [
+            ("us-east-1", "created"),
+            ("ap-south-1", "deleted"),
+            ("eu-west-1", "created"),
+            ("sa-east-1", "created"),
+        ] {
+            record.note(region, Event::Finished(what));
+        }
+        assert_eq!(
+            record.finished_so_far().as_deref(),
+            Some("created in us-east-1, eu-west-1 and sa-east-1; deleted in ap-south-1")
+        );
+    }
+
+    #[test]
+    fn a_destination_is_held_once_a_creating_call_may_have_created_it() {
+        let record = Record::default();
+        record.begin("central");
+        record.note("us-east-1", Event::Creating);
+        // Refused attempts create nothing.
+        assert_eq!(record.held(), None);
+        assert!(record.touched("us-east-1"));
+        record.note("us-east-1", Event::Created);
+        assert_eq!(record.held().as_deref(), Some("central"));
+        assert!(!record.touched("eu-west-1"));
+        record.note("eu-west-1", Event::TookOver);
+        assert_eq!(record.held().as_deref(), Some("central"));
+    }
+}
