@@ -1,6 +1,6 @@
 //! Every request, whatever its source, takes one path:
-//! 1. [`intent`]: what the request asks for, whom it acts for ([`authority`]), and what can be
-//!    checked before any call;
+//! 1. [`intent`]: what the request asks for and whom it acts for ([`authority`]); [`checks`]:
+//!    what can be known before any call;
 //! 2. [`observe`]: every Region involved, concurrently and once;
 //! 3. [`plan`]: a pure function from the intent and the observation to each Region's writes
 //!    (and their undo), or a refusal before any write;
@@ -16,20 +16,26 @@
 
 mod apply;
 pub mod authority;
+mod checks;
 mod fan;
 mod intent;
 mod names;
 mod observe;
 mod outcome;
 pub mod plan;
+mod provisioned;
 mod record;
+mod refusal;
+mod undo;
+mod writes;
 
 use crate::destinations::Destinations;
 use crate::event::{CfnRequest, RequestKind};
 
 pub use authority::PROVISIONING_OWNER;
 pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
-pub use outcome::{Action, Done, Failed, InRegion, Provisioned};
+pub use outcome::{Done, Failed};
+pub use provisioned::{Action, InRegion, Provisioned};
 pub use record::Record;
 
 /// Carries out one stack request. `function_arn` is the invoked function's ARN: the
@@ -55,14 +61,16 @@ pub async fn run(
         reason,
     };
     let home = logs.region().unwrap_or_default();
-    let intent = match intent::for_stack(request, function_arn, &home).map_err(fail)? {
+    let mut intent = match intent::for_stack(request, &home).map_err(fail)? {
         Some(intent) => intent,
         None => return Ok(Done::gone(&failed_id, None)),
     };
+    intent.arns =
+        checks::before_writing(&intent, function_arn, Some(&request.target)).map_err(fail)?;
     record.begin(&intent.name);
     let observed = observe::observe(logs, &intent).await;
     let plan = plan::plan(&intent, &observed, authority::now_ms())
-        .map_err(|blocked| fail(plan::refusal(&intent, &blocked)))?;
+        .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
     let results = apply::apply(logs, &intent, &plan, record).await;
     outcome::for_stack(logs, &intent, &plan, results, record, &failed_id).await
 }
@@ -78,14 +86,14 @@ pub async fn provision(
     record: &Record,
 ) -> Result<Provisioned, String> {
     let home = logs.region().unwrap_or_default();
-    let intent =
-        intent::for_provisioning(request_type, properties, name_prefix, function_arn, &home)?;
+    let mut intent = intent::for_provisioning(request_type, properties, name_prefix, &home)?;
+    intent.arns = checks::before_writing(&intent, function_arn, None)?;
     record.begin(&intent.name);
     let observed = observe::observe(logs, &intent).await;
     let plan = plan::plan(&intent, &observed, authority::now_ms())
-        .map_err(|blocked| plan::refusal(&intent, &blocked))?;
+        .map_err(|blocked| refusal::refusal(&intent, &blocked))?;
     let results = apply::apply(logs, &intent, &plan, record).await;
-    outcome::for_provisioning(logs, &intent, &plan, results, record).await
+    provisioned::for_provisioning(logs, &intent, &plan, results, record).await
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use super::*;
 use crate::event::{CfnRequest, RequestKind};
-use crate::lifecycle::authority::PROVISIONING_OWNER;
+use crate::lifecycle::authority::{Tags, PROVISIONING_OWNER};
+use crate::lifecycle::checks::before_writing;
 use crate::lifecycle::intent::{for_provisioning, for_stack};
+use crate::lifecycle::refusal::refusal;
 use crate::lifecycle::tests::{target, STACK};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -36,9 +38,11 @@ fn stack(kind: RequestKind, properties: Value) -> Intent {
         target: target(STACK, "Destination", "r1"),
         properties,
     };
-    for_stack(&request, FUNCTION, "us-east-1")
+    let mut intent = for_stack(&request, "us-east-1")
         .expect("a valid request")
-        .expect("work to do")
+        .expect("work to do");
+    intent.arns = before_writing(&intent, FUNCTION, None).expect("checked");
+    intent
 }
 
 fn create(extra: Value) -> Intent {
@@ -65,8 +69,10 @@ fn delete(extra: Value) -> Intent {
 }
 
 fn provisioning(request_type: &str, extra: Value) -> Intent {
-    for_provisioning(request_type, &properties(extra), "", FUNCTION, "us-east-1")
-        .expect("a valid event")
+    let mut intent =
+        for_provisioning(request_type, &properties(extra), "", "us-east-1").expect("a valid event");
+    intent.arns = before_writing(&intent, FUNCTION, None).expect("checked");
+    intent
 }
 
 fn destination(region: &str, target: &str, created: i64, policy: Option<&str>) -> Destination {

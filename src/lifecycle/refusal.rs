@@ -1,0 +1,121 @@
+//! The Reason of a request refused before any write, naming every Region that stands in the
+//! way and why.
+
+use super::authority::PROVISIONING_OWNER;
+use super::intent::Intent;
+use super::names::OWNER_TAG;
+use super::plan::{Blocked, Blocker};
+use crate::destinations::AwsError;
+
+/// The Reason of a request refused before any write.
+pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
+    let name = &intent.name;
+    if let (false, [(_, blocker)]) = (intent.listed, blocked.as_slice()) {
+        return match blocker {
+            Blocker::Exists { .. } => format!(
+                "Destination {name} already exists and is not managed by this stack resource \
+                 (it has no {OWNER_TAG} tag for it); choose another DestinationName, delete \
+                 the existing destination, or set AdoptExisting: true to take it over"
+            ),
+            Blocker::NoLongerManaged => format!(
+                "Destination {name} is no longer managed by this stack resource: it exists \
+                 without the {OWNER_TAG} tag for it (it was probably deleted and created again \
+                 outside this stack). Nothing was changed. Delete that destination to let this \
+                 stack recreate it, or give this resource another DestinationName"
+            ),
+            Blocker::NotAdoptable { manager } => not_adoptable(name, manager),
+            Blocker::NotProvisionings { .. } => format!(
+                "Refused: destination {name} exists and {}; nothing was changed",
+                whose(blocker)
+            ),
+            Blocker::Unreachable(error) => error.to_string(),
+        };
+    }
+    let by_region = |blocker: &dyn Fn(&Blocker) -> Option<String>| -> Vec<String> {
+        blocked
+            .iter()
+            .filter_map(|(region, b)| blocker(b).map(|text| text.replace("{region}", region)))
+            .collect()
+    };
+    if !intent.authority.is_stack() {
+        let stopped = by_region(&|b| {
+            Some(match b {
+                Blocker::Unreachable(error) => {
+                    format!(
+                        "{{region}}: it could not be looked at: {}",
+                        unreachable(error)
+                    )
+                }
+                other => format!("{{region}}: it exists and {}", whose(other)),
+            })
+        });
+        return format!(
+            "Refused: destination {name} cannot be provisioned in {} of {} Regions, so nothing \
+             was changed in any Region: {}",
+            stopped.len(),
+            intent.regions.len(),
+            stopped.join("; ")
+        );
+    }
+    let mut problems = Vec::new();
+    let foreign =
+        by_region(&|b| (!matches!(b, Blocker::Unreachable(_))).then(|| "{region}".into()));
+    if !foreign.is_empty() {
+        problems.push(format!(
+            "Destination {name} already exists and is not managed by this stack resource in {}; \
+             choose another DestinationName or delete those destinations",
+            foreign.join(", ")
+        ));
+    }
+    let unreachable = by_region(&|b| match b {
+        Blocker::Unreachable(error) => Some(format!("{{region}} ({})", unreachable(error))),
+        _ => None,
+    });
+    if !unreachable.is_empty() {
+        problems.push(format!(
+            "These Regions could not be checked: {}",
+            unreachable.join(", ")
+        ));
+    }
+    format!("{}. Nothing was changed", problems.join(". "))
+}
+
+fn whose(blocker: &Blocker) -> String {
+    match blocker {
+        Blocker::NotProvisionings {
+            manager: Some(owner),
+        } => format!("it is managed by {owner:?}, not by provisioning"),
+        Blocker::NotAdoptable { manager } => format!(
+            "it is managed by {manager:?}, which AdoptExisting never takes a destination from"
+        ),
+        _ => format!(
+            "provisioning did not create it (it has no {OWNER_TAG}={PROVISIONING_OWNER} \
+             tag); send AdoptExisting: true to take it over"
+        ),
+    }
+}
+
+/// Why a destination that someone manages is never adopted.
+fn not_adoptable(name: &str, manager: &str) -> String {
+    format!(
+        "Destination {name} is managed by {manager:?} ({OWNER_TAG} tag) and cannot be adopted: \
+         AdoptExisting only takes over destinations that no stack resource or provisioning \
+         manages"
+    )
+}
+
+/// An opt-in Region that is not enabled answers every call with a credentials error; say so.
+fn unreachable(error: &AwsError) -> String {
+    let credentials = matches!(
+        error.code.as_deref(),
+        Some("UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException")
+    );
+    if credentials {
+        format!(
+            "{error}. If this is an opt-in Region, it may not be enabled in this account: enable \
+             it or remove it from Regions"
+        )
+    } else {
+        error.to_string()
+    }
+}

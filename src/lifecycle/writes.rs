@@ -1,0 +1,248 @@
+//! The writes that bring one Region's destination to what the request asks for, and those
+//! that would put it back: each aspect only where it differs (every call is a deploy's wait).
+
+use super::authority::Tags;
+use super::intent::{Intent, PolicyRule, TagScope};
+use super::names::OWNER_TAG;
+use crate::destinations::Destination;
+use crate::properties::{self, DestinationProperties, Policy};
+use serde_json::json;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// `creates`: the destination does not exist yet.
+    Put {
+        target_arn: String,
+        role_arn: String,
+        creates: bool,
+    },
+    Tag(Tags),
+    Untag(Vec<String>),
+    /// `organization_hint`: a refusal is most likely the account-to-organization switch that
+    /// needs ForceUpdate.
+    Policy {
+        text: String,
+        force_update: bool,
+        organization_hint: bool,
+    },
+    Delete,
+}
+
+/// The user's tags plus the ownership tag.
+pub fn wanted_tags(intent: &Intent, desired: &DestinationProperties) -> Tags {
+    let mut tags = desired.tags.clone();
+    tags.insert(OWNER_TAG.to_owned(), intent.authority.owner().to_owned());
+    tags
+}
+
+/// The policy the request asks for on the destination `arn` (checked before any call).
+pub fn requested(desired: &DestinationProperties, arn: &str) -> Option<Policy> {
+    desired.access_policy(arn).ok().flatten()
+}
+
+/// PutDestination without tags (AWS refuses them there), then tags and policy at once: each
+/// is a round trip a stack deploy waits for.
+pub fn create(intent: &Intent, region: &str, desired: &DestinationProperties) -> Vec<Vec<Write>> {
+    let put = Write::Put {
+        target_arn: desired.target_arn.clone(),
+        role_arn: desired.role_arn.clone(),
+        creates: true,
+    };
+    let policy = requested(desired, intent.arn(region)).map(|policy| Write::Policy {
+        text: policy.text,
+        force_update: desired.force_update,
+        organization_hint: !desired.force_update && desired.grants_organizations(),
+    });
+    let finish = std::iter::once(Write::Tag(wanted_tags(intent, desired)))
+        .chain(policy)
+        .collect();
+    vec![vec![put], finish]
+}
+
+/// Target and role, tags and policy of a destination this request owns, each only where it
+/// differs, all at once.
+pub fn converge(
+    intent: &Intent,
+    desired: &DestinationProperties,
+    found: &Destination,
+    tags: &Tags,
+) -> Vec<Vec<Write>> {
+    let removable: Tags = without_system_tags(tags)
+        .into_iter()
+        .filter(|(key, _)| match &intent.tag_scope {
+            TagScope::All => true,
+            TagScope::Ours { old } => {
+                key == OWNER_TAG
+                    || desired.tags.contains_key(key)
+                    || old.as_ref().is_none_or(|old| old.contains_key(key))
+            }
+        })
+        .collect();
+    let mut writes: Vec<Write> = repoint(found, &desired.target_arn, &desired.role_arn)
+        .into_iter()
+        .collect();
+    writes.extend(tag_writes(&removable, &wanted_tags(intent, desired)));
+    let required = match intent.policy_rule {
+        PolicyRule::AsRequested => requested(desired, &found.arn),
+        PolicyRule::OrOwnAccountOnly { had_policy } => {
+            or_own_account_only(desired, found, had_policy)
+        }
+    };
+    writes.extend(policy_write(desired, found, required));
+    if writes.is_empty() {
+        Vec::new()
+    } else {
+        vec![writes]
+    }
+}
+
+/// Takes over a destination nobody manages: the ownership tag first, then target and role,
+/// and the policy last (it can be replaced but never removed, so nothing may fail after it).
+/// Undoing puts back target, role and tags as found.
+pub fn adopt(
+    intent: &Intent,
+
+    desired: &DestinationProperties,
+    found: &Destination,
+    tags: &Tags,
+) -> Adoption {
+    let original = without_system_tags(tags);
+    let wanted = wanted_tags(intent, desired);
+    let policy = or_own_account_only(desired, found, false);
+    let writes = [
+        tag_writes(&original, &wanted),
+        repoint(found, &desired.target_arn, &desired.role_arn)
+            .into_iter()
+            .collect(),
+        policy_write(desired, found, policy).into_iter().collect(),
+    ]
+    .into_iter()
+    .filter(|phase| !phase.is_empty())
+    .collect();
+    let put_back = Destination {
+        target_arn: desired.target_arn.clone(),
+        role_arn: desired.role_arn.clone(),
+        ..found.clone()
+    };
+    let undo = [
+        repoint(&put_back, &found.target_arn, &found.role_arn)
+            .into_iter()
+            .collect(),
+        tag_writes(&wanted, &original),
+    ]
+    .into_iter()
+    .filter(|phase: &Vec<Write>| !phase.is_empty())
+    .collect();
+    let note = format!(
+        "Adopted the existing destination {} (it had target {}, role {}, {} and {} tag(s)); it \
+         is managed by this stack resource from now on, and deleting the resource deletes it \
+         unless its DeletionPolicy is Retain",
+        intent.name,
+        found.target_arn,
+        found.role_arn,
+        if found.access_policy.is_some() {
+            "a policy"
+        } else {
+            "no policy"
+        },
+        original.len()
+    );
+    Adoption { writes, undo, note }
+}
+
+/// Taking over a destination: its writes, what putting it back takes, and what to tell.
+pub struct Adoption {
+    pub writes: Vec<Vec<Write>>,
+    pub undo: Vec<Vec<Write>>,
+    pub note: String,
+}
+
+fn repoint(found: &Destination, target_arn: &str, role_arn: &str) -> Option<Write> {
+    (found.target_arn != target_arn || found.role_arn != role_arn).then(|| Write::Put {
+        target_arn: target_arn.to_owned(),
+        role_arn: role_arn.to_owned(),
+        creates: false,
+    })
+}
+
+/// From `current` to `desired`: keys it lacks or differs on are set, keys only `current` has
+/// are removed. Pass as `current` only the tags this request may remove.
+fn tag_writes(current: &Tags, desired: &Tags) -> Vec<Write> {
+    let to_remove: Vec<String> = current
+        .keys()
+        .filter(|key| !desired.contains_key(*key))
+        .cloned()
+        .collect();
+    let to_set: Tags = desired
+        .iter()
+        .filter(|(key, value)| current.get(*key) != Some(*value))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut writes = Vec::new();
+    if !to_remove.is_empty() {
+        writes.push(Write::Untag(to_remove));
+    }
+    if !to_set.is_empty() {
+        writes.push(Write::Tag(to_set));
+    }
+    writes
+}
+
+/// Tags AWS manages (`aws:`) can be neither set nor removed by us.
+fn without_system_tags(tags: &Tags) -> Tags {
+    tags.iter()
+        .filter(|(key, _)| !key.starts_with("aws:"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// PutDestinationPolicy when `policy` differs from what AWS reports.
+pub fn policy_write(
+    desired: &DestinationProperties,
+    found: &Destination,
+    policy: Option<Policy>,
+) -> Option<Write> {
+    let policy = policy.filter(|p| !p.same_as(found.access_policy.as_deref()))?;
+    let had_organization = found
+        .access_policy
+        .as_deref()
+        .is_some_and(properties::names_organization);
+    Some(Write::Policy {
+        text: policy.text,
+        force_update: desired.force_update,
+        organization_hint: !desired.force_update
+            && desired.grants_organizations()
+            && !had_organization,
+    })
+}
+
+/// The requested policy, or for a request that sets none, the own-account-only one wherever a
+/// policy is there or the old properties set one: there is no DeleteDestinationPolicy.
+fn or_own_account_only(
+    desired: &DestinationProperties,
+    found: &Destination,
+    had_policy: bool,
+) -> Option<Policy> {
+    requested(desired, &found.arn).or_else(|| {
+        (had_policy || found.access_policy.is_some()).then(|| own_account_only_policy(&found.arn))
+    })
+}
+
+/// Replaces a removed policy: only the destination's own account may subscribe.
+pub fn own_account_only_policy(arn: &str) -> Policy {
+    let account = arn.split(':').nth(4).unwrap_or_default();
+    let document = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "OwnAccountOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": account},
+            "Action": "logs:PutSubscriptionFilter",
+            "Resource": arn,
+        }]
+    });
+    Policy {
+        text: document.to_string(),
+        document,
+    }
+}
