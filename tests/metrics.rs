@@ -257,3 +257,18 @@ async fn metrics_lines_stay_whole_in_json_log_mode() {
         );
     }
 }
+
+/// Issue 15: anyone who may invoke the function chooses the RequestType. Written as a
+/// dimension value, each new text would be a new CloudWatch metric (billed monthly) and an
+/// injection into dashboards; only the three request types CloudFormation sends are kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_free_text_request_type_never_becomes_a_dimension_value() {
+    let stack = Stack::start();
+    let free_text = unique_name("Upsert");
+    let mut request = create_request(&stack.url(), "Destination", props("never-created"));
+    request["RequestType"] = json!(free_text);
+    stack.fail(&request).await;
+    let doc = nth_metrics(&stack, 1).await;
+    assert_eq!(doc["RequestType"], "Other", "{doc}");
+    assert!(!doc.to_string().contains(&free_text), "{doc}");
+}
