@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// DescribeDestinations pages are followed at most this far: names are compared exactly
-/// within a prefix, so real lists are short, and a server that echoes its token must not
-/// keep us looping.
+/// DescribeDestinations pages are followed at most this far (then the lookup fails): names are
+/// compared exactly within a prefix, so real lists are short, and a server that keeps sending
+/// tokens must not keep us looping.
 const MAX_DESCRIBE_PAGES: usize = 20;
 
 /// A destination as CloudWatch Logs reports it.
@@ -327,8 +327,12 @@ impl Destinations {
     }
 
     /// Looks a destination up by its exact name (DescribeDestinations only matches prefixes).
+    /// "Absent" only on a page that ends the list: a listing cut short (too many pages, an
+    /// empty page that still carries a token, a token served twice) is an error, because
+    /// absent lets a Create write over a destination it never saw.
     pub async fn find(&self, name: &str) -> Result<Option<Destination>, AwsError> {
         let mut token: Option<String> = None;
+        let mut seen_tokens: Vec<String> = Vec::new();
         for _ in 0..MAX_DESCRIBE_PAGES {
             let page = self
                 .call("DescribeDestinations", name, || {
@@ -347,14 +351,28 @@ impl Destinations {
             {
                 return Ok(Some(Destination::from_sdk(found, name)));
             }
-            match page.next_token() {
-                Some(next) if Some(next) != token.as_deref() && !page.destinations().is_empty() => {
-                    token = Some(next.to_owned())
-                }
-                _ => return Ok(None),
+            let Some(next) = page.next_token() else {
+                return Ok(None);
+            };
+            if page.destinations().is_empty() {
+                return Err(incomplete_listing(
+                    name,
+                    "an empty page carried a nextToken",
+                ));
             }
+            if seen_tokens.iter().any(|seen| seen == next) {
+                return Err(incomplete_listing(
+                    name,
+                    "a nextToken came back a second time",
+                ));
+            }
+            seen_tokens.push(next.to_owned());
+            token = Some(next.to_owned());
         }
-        Ok(None)
+        Err(incomplete_listing(
+            name,
+            &format!("more than {MAX_DESCRIBE_PAGES} pages for this name prefix"),
+        ))
     }
 
     /// Creates a destination, or points one at another target and role. It never carries
@@ -487,6 +505,18 @@ impl Destinations {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// A DescribeDestinations listing that ended without saying the name is absent.
+fn incomplete_listing(name: &str, why: &str) -> AwsError {
+    AwsError {
+        operation: "DescribeDestinations",
+        destination: name.to_owned(),
+        code: None,
+        message: format!(
+            "the listing is incomplete ({why}), so whether the destination exists is unknown"
+        ),
     }
 }
 

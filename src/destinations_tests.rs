@@ -140,3 +140,83 @@ async fn a_regional_clients_steps_name_its_region() {
         .current_step()
         .starts_with("PutDestination for destination central in eu-west-1"));
 }
+
+mod paged_lookup {
+    use super::*;
+    use aws_sdk_cloudwatchlogs::operation::describe_destinations::DescribeDestinationsOutput;
+
+    fn page(names: &[&str], token: Option<&str>) -> DescribeDestinationsOutput {
+        let destinations = names
+            .iter()
+            .map(|name| {
+                SdkDestination::builder()
+                    .destination_name(*name)
+                    .arn(format!(
+                        "arn:aws:logs:us-east-1:123456789012:destination:{name}"
+                    ))
+                    .build()
+            })
+            .collect();
+        DescribeDestinationsOutput::builder()
+            .set_destinations(Some(destinations))
+            .set_next_token(token.map(str::to_owned))
+            .build()
+    }
+
+    /// Answers the pages in order; the last one again for any further call.
+    fn logs(pages: Vec<DescribeDestinationsOutput>) -> (Destinations, aws_smithy_mocks::Rule) {
+        let mut rule = mock!(Client::describe_destinations).sequence();
+        for page in pages {
+            rule = rule.output(move || page.clone());
+        }
+        let rule = rule.repeatedly().build();
+        (Destinations::new(client(&rule)), rule)
+    }
+
+    fn incomplete(error: &AwsError) {
+        assert_eq!(error.operation, "DescribeDestinations");
+        assert!(error.message.contains("incomplete"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_name_on_a_later_page_is_found() {
+        let (logs, rule) = logs(vec![page(&["central-a"], Some("t1")), page(&[NAME], None)]);
+        let found = logs.find(NAME).await.expect("looked up");
+        assert_eq!(found.map(|d| d.name).as_deref(), Some(NAME));
+        assert_eq!(rule.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn absent_only_when_the_last_page_says_so() {
+        let (logs, _) = logs(vec![page(&["central-a"], Some("t1")), page(&[], None)]);
+        assert_eq!(logs.find(NAME).await.expect("looked up"), None);
+    }
+
+    /// Issue 15: each of these used to answer "absent", so a Create would have written over
+    /// a destination it never saw, and a Delete would have reported success.
+    #[tokio::test]
+    async fn an_empty_page_that_carries_a_token_is_an_error() {
+        let (logs, _) = logs(vec![page(&[], Some("t1"))]);
+        incomplete(&logs.find(NAME).await.expect_err("fails closed"));
+    }
+
+    #[tokio::test]
+    async fn a_repeated_token_is_an_error() {
+        let (logs, rule) = logs(vec![
+            page(&["central-a"], Some("t1")),
+            page(&["central-b"], Some("t1")),
+        ]);
+        incomplete(&logs.find(NAME).await.expect_err("fails closed"));
+        assert_eq!(rule.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn running_out_of_pages_is_an_error() {
+        let pages = (0..MAX_DESCRIBE_PAGES + 1)
+            .map(|n| page(&["central-a"], Some(&format!("t{n}"))))
+            .collect();
+        let (logs, rule) = logs(pages);
+        incomplete(&logs.find(NAME).await.expect_err("fails closed"));
+        assert_eq!(rule.num_calls(), MAX_DESCRIBE_PAGES);
+    }
+}
