@@ -5,6 +5,7 @@
 //! CloudFormation. [`handler`] ties them together under a watchdog, so that every request
 //! this function receives is answered.
 
+pub mod allowlist;
 pub mod attributes;
 pub mod destinations;
 pub mod event;

@@ -1,9 +1,11 @@
 //! What can be known before any AWS call: every Region's ARN, that every Region is in the
-//! function's partition, that the access policy fits and names each Region's destination,
-//! and that a stack's SUCCESS reply will fit CloudFormation's 4096 bytes.
+//! function's partition, that the deployer allows the role and target, that the access policy
+//! fits and names each Region's destination, and that a stack's SUCCESS reply will fit
+//! CloudFormation's 4096 bytes.
 
 use super::intent::{Intent, Operation};
 use super::names::destination_arn;
+use crate::allowlist;
 use crate::attributes;
 use crate::destinations::Destination;
 use crate::event::ReplyTarget;
@@ -11,9 +13,9 @@ use crate::properties::{self, DestinationProperties};
 use std::collections::BTreeMap;
 
 /// Every involved Region's ARN, once what can be known before any call holds: every Region
-/// is in the function's partition, the access policy fits each Region's ARN, a hand-written
-/// one names each Region's destination, and a stack's SUCCESS reply will fit CloudFormation's
-/// 4096 bytes.
+/// is in the function's partition, the role and target are on the deployer's allow-lists, the
+/// access policy fits each Region's ARN, a hand-written one names each Region's destination,
+/// and a stack's SUCCESS reply will fit CloudFormation's 4096 bytes.
 pub fn before_writing(
     intent: &Intent,
     function_arn: &str,
@@ -35,6 +37,7 @@ pub fn before_writing(
     else {
         return Ok(arns);
     };
+    allowlist::admits(&desired.role_arn, &desired.target_arn)?;
     let regional: Vec<(String, String)> = intent
         .regions
         .iter()

@@ -11,6 +11,12 @@ use std::time::{Duration, Instant};
 /// async notification that works across runtimes).
 const POLL: Duration = Duration::from_millis(20);
 
+/// The rig's `PASS_ROLE_ARN_PATTERNS`.
+pub const TEST_ROLE_PATTERNS: &str = "arn:aws:iam::123456789012:role/*";
+/// The rig's `ALLOWED_TARGET_ARNS`: the template's default for the test account.
+pub const TEST_TARGET_PATTERNS: &str =
+    "arn:aws:kinesis:*:123456789012:stream/*,arn:aws:firehose:*:123456789012:deliverystream/*";
+
 pub struct FunctionBuilder {
     program: PathBuf,
     args: Vec<String>,
@@ -131,6 +137,10 @@ impl Function {
             ("AWS_EC2_METADATA_DISABLED", "true"),
             ("AWS_CONFIG_FILE", "/dev/null"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+            // The deployed template always sets the allow-lists: the rig's admit every role
+            // and Kinesis or Firehose target of the test account, which is all tests use.
+            ("PASS_ROLE_ARN_PATTERNS", TEST_ROLE_PATTERNS),
+            ("ALLOWED_TARGET_ARNS", TEST_TARGET_PATTERNS),
         ];
         FunctionBuilder {
             program: env!("CARGO_BIN_EXE_cfn-logs-destination").into(),

@@ -33,7 +33,7 @@ pub use cfn::{
     cfn_request, create_request, delete_request, eventbridge_event, provider_request, sns_event,
     update_request,
 };
-pub use function::{Function, FunctionBuilder};
+pub use function::{Function, FunctionBuilder, TEST_ROLE_PATTERNS, TEST_TARGET_PATTERNS};
 pub use moto::{
     destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,
     moto_endpoint,
