@@ -5,6 +5,7 @@ use crate::destinations::Destinations;
 use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed};
 use crate::metrics::{self, Source};
+use crate::mode::Mode;
 use crate::response::{redacted, Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
@@ -20,14 +21,22 @@ pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
 pub struct App {
     pub destinations: Destinations,
     pub replies: Arc<ReplySender>,
+    /// Which requests this function serves; the others are refused.
+    pub mode: Mode,
 }
 
 impl App {
+    /// A custom resource function; see [`App::with_mode`].
     pub fn new(destinations: Destinations, replies: Arc<ReplySender>) -> App {
         App {
             destinations,
             replies,
+            mode: Mode::default(),
         }
+    }
+
+    pub fn with_mode(self, mode: Mode) -> App {
+        App { mode, ..self }
     }
 
     /// Handles one invocation. Ends in error only when nothing could be answered: then Lambda
@@ -35,7 +44,12 @@ impl App {
     /// Lambda does not replay a request CloudFormation has already been told about.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Failure> {
         let (payload, context) = event.into_parts();
-        match event::classify(payload) {
+        let incoming = event::classify(payload);
+        if let Err(problem) = self.mode.admits(&incoming) {
+            tracing::error!(problem, "refused an event meant for the other function");
+            return Err(Failure::refused(problem));
+        }
+        match incoming {
             Incoming::Sns(records) => {
                 // Every record is answered; the invocation fails if any could not be.
                 let mut results = Vec::with_capacity(records.len());
@@ -356,12 +370,22 @@ impl Failure {
     const UNRECOGNISED_EVENT: &'static str = "UnrecognisedEvent";
     const REPLY_NOT_DELIVERED: &'static str = "ReplyNotDelivered";
     const REQUEST_FAILED: &'static str = "RequestFailed";
+    const REFUSED_EVENT: &'static str = "RefusedEvent";
 
     /// Also counted: no request metrics can be written for it.
     fn unrecognised(message: String) -> Failure {
         metrics::publish_invocation_error(Failure::UNRECOGNISED_EVENT);
         Failure {
             kind: Failure::UNRECOGNISED_EVENT,
+            message,
+        }
+    }
+
+    /// An event the other function serves; counted like an unrecognised one.
+    fn refused(message: String) -> Failure {
+        metrics::publish_invocation_error(Failure::REFUSED_EVENT);
+        Failure {
+            kind: Failure::REFUSED_EVENT,
             message,
         }
     }

@@ -12,6 +12,7 @@ pub mod event;
 pub mod handler;
 pub mod lifecycle;
 pub mod metrics;
+pub mod mode;
 pub mod properties;
 pub mod response;
 pub mod watchdog;

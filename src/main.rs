@@ -7,6 +7,7 @@ use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
 use cfn_logs_destination::metrics::AwsCallCounter;
+use cfn_logs_destination::mode::Mode;
 use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -25,6 +26,9 @@ async fn main() -> Result<(), Error> {
         std::env::set_var("RUST_LOG", format!("{directives},lambda_runtime=debug"));
     }
     lambda_runtime::tracing::init_default_subscriber();
+    // A wrong setting fails the function's start (an init error Lambda reports on every
+    // invocation) rather than serving the wrong requests.
+    let mode = Mode::from_env()?;
 
     // One rustls (ring) connector for the SDK and the reply, so the trust store is loaded and
     // parsed once. That is the costly part of start-up: it runs on its own thread while the
@@ -60,7 +64,7 @@ async fn main() -> Result<(), Error> {
             .interceptor(AwsCallCounter)
             .build(),
     );
-    let app = App::new(Destinations::new(client), replies);
+    let app = App::new(Destinations::new(client), replies).with_mode(mode);
 
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

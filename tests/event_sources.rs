@@ -76,7 +76,9 @@ async fn an_sns_wrapped_request_is_answered_at_its_response_url() {
 async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
     let runtime = RuntimeApi::start();
     let aws = FaultProxy::to_moto();
-    let function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
+    let function = Function::builder(&runtime.address(), &aws.endpoint())
+        .provisioning()
+        .spawn();
     let name = unique_name("eventbridge");
 
     let created = response(
@@ -128,7 +130,9 @@ async fn eventbridge_provisions_updates_and_removes_a_named_destination() {
 async fn eventbridge_failures_end_the_invocation_in_error_for_retries_and_dead_letters() {
     let runtime = RuntimeApi::start();
     let aws = FaultProxy::to_moto();
-    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
+        .provisioning()
+        .spawn();
 
     let unnamed = error(
         &runtime
@@ -233,7 +237,9 @@ async fn stored_policy(name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let _function = Function::builder(&runtime.address(), &moto_endpoint())
+        .provisioning()
+        .spawn();
 
     let name = unique_name("eventbridge-grants");
     let mut granted = properties(&name);
@@ -248,6 +254,8 @@ async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     assert_eq!(statement["Sid"], "AllowOrganizations", "{statement}");
     assert_eq!(statement["Resource"], created["Arn"], "{statement}");
 
+    let runtime = RuntimeApi::start();
+    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
     let name = unique_name("provider-grants");
     let mut granted = properties(&name);
     granted["AllowedAccounts"] = json!(["111122223333"]);
@@ -320,6 +328,7 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     let prefix = format!("{}-", unique_name("provisioned"));
     let aws = FaultProxy::to_moto();
     let _function = Function::builder(&runtime.address(), &aws.endpoint())
+        .provisioning()
         .env("PROVISIONING_NAME_PREFIX", &prefix)
         .spawn();
     let logs = logs_client(&moto_endpoint());
@@ -386,7 +395,9 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
 async fn eventbridge_never_touches_a_stacks_destination_even_when_asked_to_adopt() {
     let runtime = RuntimeApi::start();
     let aws = FaultProxy::to_moto();
-    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
+        .provisioning()
+        .spawn();
     let logs = logs_client(&moto_endpoint());
     let name = unique_name("stack-owned");
     let (arn, _) = hand_made(&logs, &name).await;

@@ -43,7 +43,7 @@ fn assert_says(text: &str, parts: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-fanout");
     let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     let created = result(&answer);
@@ -74,7 +74,7 @@ async fn eventbridge_provisions_every_listed_region_with_its_own_policy() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_any_write() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-conflict");
     someone_elses_destination("eu-west-1", &name).await;
     let mut adopt_nothing = fanned(&name, &REGIONS);
@@ -104,7 +104,7 @@ async fn a_foreign_destination_in_one_region_refuses_the_whole_request_before_an
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what_existed() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-partial");
     // Provisioned in us-east-1 before: the failing request must not remove it.
     let before = provision(&stack, "Create", fanned(&name, &["us-east-1"])).await;
@@ -135,7 +135,7 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
 
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_with_regions_removes_only_the_listed_regions() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-delete");
     let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     assert_eq!(result(&answer)["Action"], "created");
@@ -209,7 +209,7 @@ async fn the_provider_framework_creates_in_every_region_and_returns_every_arn() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-optin");
     disable_opt_in_region(&stack.proxy, "ap-east-1");
     let answer = provision(&stack, "Create", fanned(&name, &["us-east-1", "ap-east-1"])).await;
@@ -228,7 +228,7 @@ async fn an_unreachable_opt_in_region_is_named_and_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cleanup_that_fails_too_is_named_and_a_delete_event_removes_what_is_left() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-orphan");
     refuse_puts_in(&stack.proxy, "ap-southeast-2");
     refuse_one_delete_in(&stack.proxy, "eu-west-1");
@@ -259,7 +259,7 @@ async fn a_cleanup_that_fails_too_is_named_and_a_delete_event_removes_what_is_le
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_policy_for_one_regions_destination_or_another_partition_is_refused_before_any_call() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("provision-policy");
     let mut properties = props_with(&name, "Regions", json!(REGIONS));
     let mut policy = policy_for("111122223333");
@@ -301,7 +301,7 @@ async fn a_policy_for_one_regions_destination_or_another_partition_is_refused_be
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_provisioning_names_the_regions_it_finished() {
-    let stack = Stack::start();
+    let stack = Stack::provisioning();
     let name = unique_name("prov-interrupted");
     stack.proxy.hang("ap-southeast-2/PutDestination");
     let event = eventbridge_event("Create", fanned(&name, &REGIONS));

@@ -66,6 +66,11 @@ impl Stack {
         Stack::start_with(|builder| builder)
     }
 
+    /// The provisioning function (EventBridge events only).
+    pub fn provisioning() -> Stack {
+        Stack::start_with(FunctionBuilder::provisioning)
+    }
+
     /// Like [`Stack::start`], with extra settings for the function.
     pub fn start_with(configure: impl FnOnce(FunctionBuilder) -> FunctionBuilder) -> Stack {
         let moto = moto_endpoint();

@@ -14,6 +14,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::{App, Failure};
+use cfn_logs_destination::mode::Mode;
 use cfn_logs_destination::response::ReplySender;
 use lambda_runtime::{Config, Context, LambdaEvent};
 use serde_json::Value;
@@ -41,7 +42,13 @@ pub(crate) struct Aws {
 }
 
 impl Aws {
+    /// The custom resource function.
     pub(crate) fn new() -> Aws {
+        Aws::in_mode(Mode::CustomResource)
+    }
+
+    /// The function for `mode`'s requests.
+    pub(crate) fn in_mode(mode: Mode) -> Aws {
         let reads = [
             mock!(Client::describe_destinations)
                 .then_output(|| DescribeDestinationsOutput::builder().build()),
@@ -90,7 +97,7 @@ impl Aws {
         let rules: Vec<&Rule> = reads.iter().chain(writes.iter().map(|(_, r)| r)).collect();
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, rules);
         Aws {
-            app: App::new(Destinations::new(client), Arc::new(ReplySender::new())),
+            app: App::new(Destinations::new(client), Arc::new(ReplySender::new())).with_mode(mode),
             writes,
         }
     }

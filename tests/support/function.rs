@@ -44,6 +44,12 @@ impl FunctionBuilder {
         self
     }
 
+    /// The provisioning function: `CFN_LOGS_DESTINATION_MODE=provisioning`, serving only
+    /// EventBridge events (the default serves only CloudFormation's shapes).
+    pub fn provisioning(self) -> Self {
+        self.env("CFN_LOGS_DESTINATION_MODE", "provisioning")
+    }
+
     /// `AWS_MAX_ATTEMPTS`: SDK attempts per call (1 = no retries).
     pub fn max_attempts(self, n: u32) -> Self {
         self.env("AWS_MAX_ATTEMPTS", &n.to_string())
