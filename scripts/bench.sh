@@ -6,7 +6,7 @@
 #
 # Builds the release binary, starts moto (from .venv, installed by setup-venv.sh), makes a
 # throw-away CA and server certificate for an HTTPS ResponseURL on loopback, and runs
-# benches/cold_start.rs, which prints medians of: init, cold create (HTTPS and plain HTTP
+# benches/cold_start/, which prints medians of: init, cold create (HTTPS and plain HTTP
 # reply), warm update, peak RSS, the release binary size and the AWS calls per operation, also
 # for a resource over 8 and 17 Regions.
 #
