@@ -4,8 +4,8 @@
 //! passes the paths below); see docs/performance.md. Each run starts the release binary the way
 //! Lambda does, against the test rig (moto behind the counting `FaultProxy`, which answers as
 //! AWS does unless `CFN_TEST_AWS=moto`, and a local Runtime API) and an HTTPS ResponseURL
-//! served here with rustls, and plays Create, Update in place, Update with a tag change and
-//! Delete; then the same for a resource over 8 Regions, and a Create and
+//! served here with rustls, and plays Create, Update in place, Update with a tag change, Update
+//! with no changes and Delete; then the same for a resource over 8 Regions, and a Create and
 //! Delete over 17 (peak RSS). Certificate verification stays on: the function trusts the bench
 //! CA through `SSL_CERT_FILE`, a bundle of the system roots plus that CA.
 //!
@@ -13,8 +13,9 @@
 //! is exceeded), `--tls-dir DIR` (ca-bundle.pem, server.pem, server.key), `--binary PATH`,
 //! `--arm64-binary PATH` (size only), `--cert-dir DIR` (also give the function `SSL_CERT_DIR`,
 //! e.g. the system's certificate directory, as a host without `SSL_CERT_FILE` would load),
-//! `--latency-ms N` (also time 1- and 8-Region cold creates with every CloudWatch Logs call
-//! held N ms at the proxy before it goes to moto, as a remote endpoint's round trip would).
+//! `--latency-ms N` (also play every operation for 1 and 8 Regions with every CloudWatch Logs
+//! call held N ms at the proxy before it goes to moto, as a remote endpoint's round trip would,
+//! and count the round trips from those runs).
 //!
 //! The modules: `options` (command line), `tls` (the ResponseURLs), `scenarios` (what a run
 //! plays and records), `table` (rows against budgets), `report` (what is printed).
@@ -98,10 +99,11 @@ async fn bench(options: &Options) -> Result<bool, String> {
         if let Some(latency) = options.latency {
             // Every call the function makes, whatever its operation or Region, waits here
             // before it goes to moto: Regions answered concurrently, as separate endpoints are.
+            // Every operation is played, for the round trips each one waits for.
             rig.proxy.delay("*", latency);
-            let one = rig.run(Reply::Https(&rig.https), false).await;
+            let one = rig.run(Reply::Https(&rig.https), true).await;
             let eight = rig
-                .run_in(Reply::Https(&rig.https), false, &EIGHT_REGIONS)
+                .run_in(Reply::Https(&rig.https), true, &EIGHT_REGIONS)
                 .await;
             rig.proxy.clear_rules();
             runs.slow_one.push(one?);

@@ -1,10 +1,12 @@
-//! What the benchmark prints: the figures against their budgets, and the README's table filled
-//! from the run.
+//! What the benchmark prints: the figures against their budgets, the round trips of each
+//! operation, and the README's table filled from the run.
 
 use std::time::Duration;
 
 use crate::options::Options;
-use crate::scenarios::{Run, EIGHT_REGIONS};
+use crate::scenarios::{
+    Run, CREATE, DELETE, EIGHT_REGIONS, UPDATE_IN_PLACE, UPDATE_NO_CHANGE, UPDATE_RETAG,
+};
 use crate::table::{median, Table};
 
 /// The budgets (sizes in decimal megabytes). Calls: a Create with a policy and tags needs a
@@ -15,9 +17,20 @@ const BUDGET_RSS_BYTES: u64 = 12_000_000;
 const BUDGET_BINARY_BYTES: u64 = 7_000_000;
 const BUDGET_CALLS_CREATE: usize = 4;
 const BUDGET_CALLS_UPDATE: usize = 3;
+const BUDGET_CALLS_UPDATE_NO_CHANGE: usize = 2;
 const BUDGET_CALLS_DELETE: usize = 2;
 /// `Regions`: an 8-Region Create within 1.5x a 1-Region Create; 17 Regions within the RSS budget.
 const BUDGET_REGIONS_RATIO: f64 = 1.5;
+/// Round trips per Region (issue 18): every call costs one against AWS, and a deploy waits for
+/// the calls that wait for each other. (operation, all its calls, observing before any write)
+const BUDGET_ROUND_TRIPS: [(&str, usize, usize); 5] = [
+    (CREATE, 3, 1),
+    (UPDATE_IN_PLACE, 2, 1),
+    (UPDATE_RETAG, 2, 1),
+    (UPDATE_NO_CHANGE, 1, 1),
+    (DELETE, 2, 1),
+];
+
 /// Every run of the benchmark, by kind.
 pub struct Runs {
     /// One Region, HTTPS reply: every operation.
@@ -28,7 +41,7 @@ pub struct Runs {
     pub eight: Vec<Run>,
     /// 17 Regions, Create and Delete (peak RSS).
     pub seventeen: Vec<Run>,
-    /// With `--latency-ms`: cold creates with every call held at the proxy, 1 and 8 Regions.
+    /// With `--latency-ms`: every operation, every call held at the proxy, 1 and 8 Regions.
     pub slow_one: Vec<Run>,
     pub slow_eight: Vec<Run>,
 }
@@ -131,6 +144,12 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
                 .collect();
             table.millis(label, &added, None);
         }
+        // What a warm in-place Update waits for when every call is a round trip.
+        table.millis(
+            &format!("warm update, every call +{ms_each} ms"),
+            &ms(slow_one, |r| r.warm_update),
+            None,
+        );
         latency_row = Some((ms_each, one, eight, ratio));
     }
     let cold_http = table.millis(
@@ -183,33 +202,62 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
             .len();
         arm64_size = table.bytes("release binary (arm64)", &[size as f64], None);
     }
-    let calls = [
-        table.calls("Create", https_runs, Some(BUDGET_CALLS_CREATE)),
-        table.calls(
-            "Update in place, same tags",
-            https_runs,
-            Some(BUDGET_CALLS_UPDATE),
-        ),
-        table.calls("Update with a tag change", https_runs, None),
-        table.calls("Delete", https_runs, Some(BUDGET_CALLS_DELETE)),
+    // The README lists the no-change Update in a row of its own, after the others.
+    let [create, in_place, retag, no_change, delete] = [
+        (CREATE, Some(BUDGET_CALLS_CREATE)),
+        (UPDATE_IN_PLACE, Some(BUDGET_CALLS_UPDATE)),
+        (UPDATE_RETAG, None),
+        (UPDATE_NO_CHANGE, Some(BUDGET_CALLS_UPDATE_NO_CHANGE)),
+        (DELETE, Some(BUDGET_CALLS_DELETE)),
     ]
-    .map(|n| n.to_string())
-    .join(" / ");
+    .map(|(op, budget)| table.calls(op, https_runs, budget));
+    let calls = [create, in_place, retag, delete]
+        .map(|n| n.to_string())
+        .join(" / ");
     // Per Region: the same budgets as for one.
     let regions = EIGHT_REGIONS.len();
-    let per_region = [
-        table.calls_in("Create", eight_runs, regions, Some(BUDGET_CALLS_CREATE)),
-        table.calls_in(
-            "Update in place, same tags",
-            eight_runs,
-            regions,
-            Some(BUDGET_CALLS_UPDATE),
-        ),
-        table.calls_in("Update with a tag change", eight_runs, regions, None),
-        table.calls_in("Delete", eight_runs, regions, Some(BUDGET_CALLS_DELETE)),
+    let [create, in_place, retag, no_change_8, delete] = [
+        (CREATE, Some(BUDGET_CALLS_CREATE)),
+        (UPDATE_IN_PLACE, Some(BUDGET_CALLS_UPDATE)),
+        (UPDATE_RETAG, None),
+        (UPDATE_NO_CHANGE, Some(BUDGET_CALLS_UPDATE_NO_CHANGE)),
+        (DELETE, Some(BUDGET_CALLS_DELETE)),
     ]
-    .map(|n| n.to_string())
-    .join(" / ");
+    .map(|(op, budget)| table.calls_in(op, eight_runs, regions, budget));
+    let per_region = [create, in_place, retag, delete]
+        .map(|n| n.to_string())
+        .join(" / ");
+    let no_change = format!("{no_change} / {no_change_8}");
+
+    // Round trips, from the runs with every call held when there are any: there each call
+    // costs a round trip, as against AWS, and the waves stand apart.
+    let (one_runs, many_runs, source) = match options.latency {
+        Some(latency) => (
+            slow_one,
+            slow_eight,
+            format!("every call +{} ms", latency.as_millis()),
+        ),
+        None => (https_runs, eight_runs, "no added latency".to_string()),
+    };
+    println!(
+        "round trips per Region ({source}): the longest chain of AWS calls each sent after \
+         the one before it was answered; observing = the reads before the first write"
+    );
+    let mut round_trips = Vec::new();
+    for (runs, regions) in [(one_runs, 1), (many_runs, regions)] {
+        let mut row = Vec::new();
+        for (op, all, observing) in BUDGET_ROUND_TRIPS {
+            let trips = table.round_trips(op, false, runs, regions, all);
+            let observed = table.round_trips(op, true, runs, regions, observing);
+            if let (Some(trips), Some(observed)) = (trips, observed) {
+                row.push(format!("{trips} ({observed})"));
+            }
+        }
+        round_trips.push(row.join(" / "));
+    }
+    let round_trips_budget = BUDGET_ROUND_TRIPS
+        .map(|(_, all, observing)| format!("{all} ({observing})"))
+        .join(" / ");
 
     // The README's table, filled from this run: paste it over the one there.
     let mb = |b: u64| format!("{} MB", b / 1_000_000);
@@ -246,6 +294,11 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
             calls,
         ),
         (
+            "AWS calls, Update with no changes: 1 Region / per Region over 8",
+            format!("{BUDGET_CALLS_UPDATE_NO_CHANGE} / {BUDGET_CALLS_UPDATE_NO_CHANGE}"),
+            no_change,
+        ),
+        (
             "cold create, 8 Regions (and its ratio to 1 Region)",
             format!("{BUDGET_REGIONS_RATIO}x"),
             format!("{cold_eight} ({eight_ratio})"),
@@ -255,6 +308,17 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
             "AWS calls per Region, 8 Regions: Create / Update in place / Update with tag change / Delete",
             calls_budget,
             per_region,
+        ),
+        (
+            "round trips (observing): Create / Update in place / Update with tag change / \
+             Update with no changes / Delete",
+            round_trips_budget.clone(),
+            round_trips[0].clone(),
+        ),
+        (
+            "round trips (observing) per Region over 8 Regions, same order",
+            round_trips_budget,
+            round_trips[1].clone(),
         ),
     ] {
         println!("| {metric} | {budget} | {measured} |");

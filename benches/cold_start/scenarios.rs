@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::support::{
-    create_request, deadline_header, delete_request, unique_name, update_request, FaultProxy,
-    Function, Outcome, ResponseReceiver, RuntimeApi,
+    create_request, deadline_header, delete_request, round_trips, round_trips_by_region,
+    unique_name, update_request, CallSpan, FaultProxy, Function, Outcome, ResponseReceiver,
+    RuntimeApi,
 };
 use crate::tls::{Reply, TlsReceiver};
 
@@ -47,6 +48,52 @@ pub const SEVENTEEN_REGIONS: [&str; 17] = [
     "ca-central-1",
 ];
 
+/// The operations of a full run, in the order played (a short run plays the first and last).
+pub const CREATE: &str = "Create";
+pub const UPDATE_IN_PLACE: &str = "Update in place, same tags";
+pub const UPDATE_RETAG: &str = "Update with a tag change";
+pub const UPDATE_NO_CHANGE: &str = "Update with no changes";
+pub const DELETE: &str = "Delete";
+
+/// The round trips of one operation (see `support::round_trips`).
+#[derive(Clone, Copy)]
+pub struct RoundTrips {
+    /// The most of any one Region: what that Region's calls waited for, one after another.
+    pub per_region: usize,
+    /// Observing: the same for the reads (Describe*, List*) sent before the first write.
+    pub observing: usize,
+    /// All Regions' calls together: with one Region, the same as `per_region`; with many, an
+    /// upper bound, as the emulator's queue can chain calls of different Regions.
+    pub all: usize,
+}
+
+impl RoundTrips {
+    fn of(calls: &[CallSpan]) -> Self {
+        let is_read = |c: &CallSpan| c.op.starts_with("Describe") || c.op.starts_with("List");
+        let first_write = calls
+            .iter()
+            .filter(|c| !is_read(c))
+            .map(|c| c.arrived)
+            .min();
+        let reads: Vec<CallSpan> = calls
+            .iter()
+            .filter(|c| is_read(c) && first_write.is_none_or(|w| c.arrived < w))
+            .cloned()
+            .collect();
+        let most = |calls: &[CallSpan]| {
+            round_trips_by_region(calls)
+                .into_values()
+                .max()
+                .unwrap_or(0)
+        };
+        RoundTrips {
+            per_region: most(calls),
+            observing: most(&reads),
+            all: round_trips(calls),
+        }
+    }
+}
+
 /// What one run measured.
 #[derive(Default)]
 pub struct Run {
@@ -55,12 +102,21 @@ pub struct Run {
     pub warm_update: Option<Duration>,
     pub peak_rss: Option<u64>,
     pub calls: BTreeMap<&'static str, Vec<String>>,
+    pub round_trips: BTreeMap<&'static str, RoundTrips>,
     /// Cold create, split: event handed out -> first AWS call at the proxy, first -> last AWS
     /// call, last AWS call -> reply received.
     pub phases: Option<[Duration; 3]>,
     /// Cold create: first and last arrival at the proxy of each operation's calls. With
     /// Regions, every Region's call of one round should arrive at once.
     pub arrivals: BTreeMap<String, (Instant, Instant)>,
+}
+
+impl Run {
+    fn record(&mut self, operation: &'static str, calls: &[CallSpan]) {
+        self.calls
+            .insert(operation, calls.iter().map(|c| c.op.clone()).collect());
+        self.round_trips.insert(operation, RoundTrips::of(calls));
+    }
 }
 
 pub struct Rig {
@@ -108,7 +164,7 @@ impl Rig {
         function: &Function,
         reply: &Reply<'_>,
         event: Value,
-    ) -> Result<(Instant, Instant, Vec<String>), String> {
+    ) -> Result<(Instant, Instant, Vec<CallSpan>), String> {
         let before = self.proxy.calls().len();
         let replies = reply.count();
         let id = runtime.queue(event, &deadline_header(DEADLINE));
@@ -124,10 +180,14 @@ impl Rig {
         let handed_out = invocation
             .handed_out_at
             .ok_or("the event was never handed out")?;
-        Ok((handed_out, received, self.proxy.calls()[before..].to_vec()))
+        Ok((
+            handed_out,
+            received,
+            self.proxy.call_spans()[before..].to_vec(),
+        ))
     }
 
-    /// One cold process: Create, then (when `full`) the two Updates, then Delete.
+    /// One cold process: Create, then (when `full`) the three Updates, then Delete.
     pub async fn run(&self, reply: Reply<'_>, full: bool) -> Result<Run, String> {
         self.run_in(reply, full, &[]).await
     }
@@ -176,21 +236,19 @@ impl Rig {
             cold_create: received - spawned,
             ..Run::default()
         };
-        run.calls
-            .insert("Create", self.proxy.calls()[before..].to_vec());
-        let times: Vec<Instant> = self.proxy.calls_with_times()[before..]
-            .iter()
-            .map(|(_, at)| *at)
-            .collect();
+        let calls = self.proxy.call_spans()[before..].to_vec();
+        run.record(CREATE, &calls);
         if let (Some(first), Some(last), Some(handed_out)) =
-            (times.first(), times.last(), invocation.handed_out_at)
+            (calls.first(), calls.last(), invocation.handed_out_at)
         {
-            run.phases = Some([*first - handed_out, *last - *first, received - *last]);
+            let (first, last) = (first.arrived, last.arrived);
+            run.phases = Some([first - handed_out, last - first, received - last]);
         }
-        for (op, at) in &self.proxy.calls_with_times()[before..] {
-            let (first, last) = run.arrivals.entry(op.clone()).or_insert((*at, *at));
-            *first = (*first).min(*at);
-            *last = (*last).max(*at);
+        for call in &calls {
+            let at = call.arrived;
+            let (first, last) = run.arrivals.entry(call.op.clone()).or_insert((at, at));
+            *first = (*first).min(at);
+            *last = (*last).max(at);
         }
 
         let mut last = create;
@@ -205,7 +263,7 @@ impl Rig {
                 .invoke(&runtime, &function, &reply, update.clone())
                 .await?;
             run.warm_update = Some(received - handed_out);
-            run.calls.insert("Update in place, same tags", calls);
+            run.record(UPDATE_IN_PLACE, &calls);
             last = update;
 
             let retag = update_request(
@@ -217,12 +275,25 @@ impl Rig {
             let (_, _, calls) = self
                 .invoke(&runtime, &function, &reply, retag.clone())
                 .await?;
-            run.calls.insert("Update with a tag change", calls);
+            run.record(UPDATE_RETAG, &calls);
             last = retag;
+
+            // The same properties again: what an Update costs when there is nothing to do.
+            let unchanged = update_request(
+                &last,
+                &url,
+                &name,
+                regional_properties(&name, "444455556666", "b", regions),
+            );
+            let (_, _, calls) = self
+                .invoke(&runtime, &function, &reply, unchanged.clone())
+                .await?;
+            run.record(UPDATE_NO_CHANGE, &calls);
+            last = unchanged;
         }
         let delete = delete_request(&last, &url, &name);
         let (_, _, calls) = self.invoke(&runtime, &function, &reply, delete).await?;
-        run.calls.insert("Delete", calls);
+        run.record(DELETE, &calls);
         run.peak_rss = peak_rss(function.pid());
         function.kill();
         Ok(run)

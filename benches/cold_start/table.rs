@@ -1,7 +1,7 @@
 //! The report's rows: median, min and max of each figure against its budget, flagged when
 //! over.
 
-use crate::scenarios::Run;
+use crate::scenarios::{RoundTrips, Run};
 
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
@@ -123,6 +123,58 @@ impl Table {
             format!("AWS calls: {title}"),
         );
         per_region
+    }
+
+    /// A row of the round trips of operation `op` (or of its observing reads), the most of any
+    /// one Region, against `budget` per Region, checked on the worst run. Over many Regions
+    /// the note gives the chain through all Regions' calls too. Returns the median.
+    pub fn round_trips(
+        &mut self,
+        op: &str,
+        observing: bool,
+        runs: &[Run],
+        regions: usize,
+        budget: usize,
+    ) -> Option<f64> {
+        let trips: Vec<RoundTrips> = runs
+            .iter()
+            .filter_map(|r| r.round_trips.get(op).copied())
+            .collect();
+        if trips.is_empty() {
+            return None;
+        }
+        let counts: Vec<usize> = trips
+            .iter()
+            .map(|t| if observing { t.observing } else { t.per_region })
+            .collect();
+        let max = counts.iter().copied().max().unwrap_or(0);
+        let min = counts.iter().copied().min().unwrap_or(0);
+        let (budget_text, verdict) = verdict(Some((max <= budget, budget.to_string())));
+        let mut title = match regions {
+            1 => op.to_string(),
+            n => format!("{op}, {n} Regions"),
+        };
+        if observing {
+            title.push_str(": observing");
+        }
+        if verdict == "OVER" {
+            self.failed.push(format!("round trips, {title}: {max}"));
+        }
+        let med = median(counts.iter().map(|&c| c as f64).collect());
+        let mut note = String::new();
+        if regions > 1 && !observing {
+            let all: Vec<usize> = trips.iter().map(|t| t.all).collect();
+            let (lo, hi) = (
+                all.iter().copied().min().unwrap_or(0),
+                all.iter().copied().max().unwrap_or(0),
+            );
+            note = format!("  (per Region; all Regions' calls chained: {lo}-{hi})");
+        }
+        println!(
+            "{:<50} {med:>10} {min:>10} {max:>10} {budget_text:>12}  {verdict}{note}",
+            format!("  {title}"),
+        );
+        Some(med)
     }
 }
 
