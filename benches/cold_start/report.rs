@@ -19,6 +19,14 @@ const BUDGET_CALLS_CREATE: usize = 4;
 const BUDGET_CALLS_UPDATE: usize = 3;
 const BUDGET_CALLS_UPDATE_NO_CHANGE: usize = 2;
 const BUDGET_CALLS_DELETE: usize = 2;
+/// Calls per operation, in the order played (per Region over many Regions).
+const BUDGET_CALLS: [(&str, Option<usize>); 5] = [
+    (CREATE, Some(BUDGET_CALLS_CREATE)),
+    (UPDATE_IN_PLACE, Some(BUDGET_CALLS_UPDATE)),
+    (UPDATE_RETAG, None),
+    (UPDATE_NO_CHANGE, Some(BUDGET_CALLS_UPDATE_NO_CHANGE)),
+    (DELETE, Some(BUDGET_CALLS_DELETE)),
+];
 /// `Regions`: an 8-Region Create within 1.5x a 1-Region Create; 17 Regions within the RSS budget.
 const BUDGET_REGIONS_RATIO: f64 = 1.5;
 /// Round trips per Region (issue 18): every call costs one against AWS, and a deploy waits for
@@ -203,27 +211,15 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
         arm64_size = table.bytes("release binary (arm64)", &[size as f64], None);
     }
     // The README lists the no-change Update in a row of its own, after the others.
-    let [create, in_place, retag, no_change, delete] = [
-        (CREATE, Some(BUDGET_CALLS_CREATE)),
-        (UPDATE_IN_PLACE, Some(BUDGET_CALLS_UPDATE)),
-        (UPDATE_RETAG, None),
-        (UPDATE_NO_CHANGE, Some(BUDGET_CALLS_UPDATE_NO_CHANGE)),
-        (DELETE, Some(BUDGET_CALLS_DELETE)),
-    ]
-    .map(|(op, budget)| table.calls(op, https_runs, budget));
+    let [create, in_place, retag, no_change, delete] =
+        BUDGET_CALLS.map(|(op, budget)| table.calls(op, https_runs, budget));
     let calls = [create, in_place, retag, delete]
         .map(|n| n.to_string())
         .join(" / ");
     // Per Region: the same budgets as for one.
     let regions = EIGHT_REGIONS.len();
-    let [create, in_place, retag, no_change_8, delete] = [
-        (CREATE, Some(BUDGET_CALLS_CREATE)),
-        (UPDATE_IN_PLACE, Some(BUDGET_CALLS_UPDATE)),
-        (UPDATE_RETAG, None),
-        (UPDATE_NO_CHANGE, Some(BUDGET_CALLS_UPDATE_NO_CHANGE)),
-        (DELETE, Some(BUDGET_CALLS_DELETE)),
-    ]
-    .map(|(op, budget)| table.calls_in(op, eight_runs, regions, budget));
+    let [create, in_place, retag, no_change_8, delete] =
+        BUDGET_CALLS.map(|(op, budget)| table.calls_in(op, eight_runs, regions, budget));
     let per_region = [create, in_place, retag, delete]
         .map(|n| n.to_string())
         .join(" / ");

@@ -253,43 +253,24 @@ impl Rig {
 
         let mut last = create;
         if full {
-            let update = update_request(
-                &last,
-                &url,
-                &name,
-                regional_properties(&name, "444455556666", "a", regions),
-            );
-            let (handed_out, received, calls) = self
-                .invoke(&runtime, &function, &reply, update.clone())
-                .await?;
-            run.warm_update = Some(received - handed_out);
-            run.record(UPDATE_IN_PLACE, &calls);
-            last = update;
-
-            let retag = update_request(
-                &last,
-                &url,
-                &name,
-                regional_properties(&name, "444455556666", "b", regions),
-            );
-            let (_, _, calls) = self
-                .invoke(&runtime, &function, &reply, retag.clone())
-                .await?;
-            run.record(UPDATE_RETAG, &calls);
-            last = retag;
-
-            // The same properties again: what an Update costs when there is nothing to do.
-            let unchanged = update_request(
-                &last,
-                &url,
-                &name,
-                regional_properties(&name, "444455556666", "b", regions),
-            );
-            let (_, _, calls) = self
-                .invoke(&runtime, &function, &reply, unchanged.clone())
-                .await?;
-            run.record(UPDATE_NO_CHANGE, &calls);
-            last = unchanged;
+            // New policy (same tags), then a tag change, then the same properties again: what
+            // an Update costs when there is nothing to do.
+            for (op, account, team) in [
+                (UPDATE_IN_PLACE, "444455556666", "a"),
+                (UPDATE_RETAG, "444455556666", "b"),
+                (UPDATE_NO_CHANGE, "444455556666", "b"),
+            ] {
+                let properties = regional_properties(&name, account, team, regions);
+                let update = update_request(&last, &url, &name, properties);
+                let (handed_out, received, calls) = self
+                    .invoke(&runtime, &function, &reply, update.clone())
+                    .await?;
+                if op == UPDATE_IN_PLACE {
+                    run.warm_update = Some(received - handed_out);
+                }
+                run.record(op, &calls);
+                last = update;
+            }
         }
         let delete = delete_request(&last, &url, &name);
         let (_, _, calls) = self.invoke(&runtime, &function, &reply, delete).await?;
