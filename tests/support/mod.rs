@@ -7,7 +7,8 @@
 //! - [`FaultProxy`] / [`BlackHole`]: failures moto never produces; in
 //!   [`AwsMode::Strict`] (the rig's default, `CFN_TEST_AWS=moto` for plain moto) the
 //!   proxy also answers as AWS does where moto is looser. Point the function at
-//!   [`FaultProxy::to_moto`], never at moto itself.
+//!   [`FaultProxy::to_moto`], never at moto itself. [`round_trips`] counts, from the
+//!   proxy's record, the round trips a request waited for.
 //! - [`Function`]: the compiled binary, started as Lambda would start it.
 //! - [`cfn`]: CloudFormation request bodies.
 //!
@@ -25,6 +26,7 @@ mod http;
 mod moto;
 mod proxy;
 mod receiver;
+mod rounds;
 mod runtime_api;
 mod strict;
 mod upstream;
@@ -38,8 +40,9 @@ pub use moto::{
     destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,
     moto_endpoint,
 };
-pub use proxy::{BlackHole, FaultProxy, Times};
+pub use proxy::{BlackHole, CallSpan, FaultProxy, Times};
 pub use receiver::{Answered, Behaviour, RecordedPut, ResponseReceiver, SECRET_SIGNATURE};
+pub use rounds::{round_trips, round_trips_by_region};
 pub use runtime_api::{
     deadline_header, Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind,
     DEFAULT_FUNCTION_ARN,

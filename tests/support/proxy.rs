@@ -65,10 +65,24 @@ impl Rule {
     }
 }
 
+/// One call as the proxy saw it: when it arrived and when its answer was ready, so that a
+/// caller can tell calls that overlapped from calls that waited for each other.
+#[derive(Clone, Debug)]
+pub struct CallSpan {
+    /// The operation (`"PutDestination"`, ...).
+    pub op: String,
+    /// The Region the call was signed for (empty when it was not signed).
+    pub region: String,
+    pub arrived: Instant,
+    /// When the proxy had its answer (a fault, or moto's): `None` while it has none, and for
+    /// ever for a call a [`FaultProxy::hang`] rule holds.
+    pub answered: Option<Instant>,
+}
+
 #[derive(Default)]
 struct State {
     rules: Vec<Rule>,
-    calls: Vec<(String, Instant)>,
+    calls: Vec<CallSpan>,
 }
 
 /// An HTTP proxy for AWS JSON 1.1 calls (CloudWatch Logs). Point the function's
@@ -169,12 +183,23 @@ impl FaultProxy {
             .borrow()
             .calls
             .iter()
-            .map(|(op, _)| op.clone())
+            .map(|c| c.op.clone())
             .collect()
     }
 
     /// Calls with their arrival time, e.g. to check retry back-off.
     pub fn calls_with_times(&self) -> Vec<(String, Instant)> {
+        self.state
+            .borrow()
+            .calls
+            .iter()
+            .map(|c| (c.op.clone(), c.arrived))
+            .collect()
+    }
+
+    /// Calls in arrival order with their Region and their arrival and answer times, e.g. to
+    /// count the round trips a request waited for ([`super::round_trips`]).
+    pub fn call_spans(&self) -> Vec<CallSpan> {
         self.state.borrow().calls.clone()
     }
 
@@ -183,7 +208,7 @@ impl FaultProxy {
             .borrow()
             .calls
             .iter()
-            .filter(|(o, _)| o == op)
+            .filter(|c| c.op == op)
             .count()
     }
 
@@ -192,7 +217,7 @@ impl FaultProxy {
         let mut rx = self.state.subscribe();
         let reached = tokio::time::timeout(
             timeout,
-            rx.wait_for(|s| s.calls.iter().filter(|(o, _)| o == op).count() >= n),
+            rx.wait_for(|s| s.calls.iter().filter(|c| c.op == op).count() >= n),
         )
         .await
         .is_ok();
@@ -225,8 +250,15 @@ async fn handle(
         .to_string();
 
     let mut action = None;
+    let mut index = 0;
     state.send_modify(|s| {
-        s.calls.push((op.clone(), Instant::now()));
+        index = s.calls.len();
+        s.calls.push(CallSpan {
+            op: op.clone(),
+            region: region.clone(),
+            arrived: Instant::now(),
+            answered: None,
+        });
         if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op, &region)) {
             if let Action::Fail {
                 remaining: Times::N(n),
@@ -239,6 +271,21 @@ async fn handle(
         }
     });
 
+    let response = respond(action, &upstream, mode, &op, &region, req).await;
+    // Recorded before the answer is written back, so a call the caller sends because of this
+    // answer always arrives after it.
+    state.send_modify(|s| s.calls[index].answered = Some(Instant::now()));
+    response
+}
+
+async fn respond(
+    action: Option<Action>,
+    upstream: &Upstream,
+    mode: AwsMode,
+    op: &str,
+    region: &str,
+    req: Request<Incoming>,
+) -> Response<Body> {
     // Fault rules come first, as a failing network or service would.
     match action {
         Some(Action::Fail {
@@ -254,7 +301,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = read_body(body).await;
     match mode {
-        AwsMode::Strict => strict::answer(&upstream, &op, &region, &parts, body).await,
+        AwsMode::Strict => strict::answer(upstream, op, region, &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }
