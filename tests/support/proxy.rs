@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::http::{read_body, serve_http, Body, ServerThread};
 use super::strict::{self, AwsMode};
+use super::throttle::{RateLimit, RATE_EXCEEDED};
 use super::upstream::{aws_error, Upstream};
 
 /// How many calls a [`FaultProxy::fail`] rule applies to.
@@ -69,6 +70,22 @@ impl Rule {
 struct State {
     rules: Vec<Rule>,
     calls: Vec<(String, Instant)>,
+    /// Every call with who made it and whether the rate limit throttled it.
+    records: Vec<CallRecord>,
+    limit: Option<RateLimit>,
+    /// Regions the rig's account has not enabled (strict mode).
+    disabled_regions: Vec<String>,
+}
+
+/// One call as the proxy saw it.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    pub op: String,
+    pub region: String,
+    /// The access key that signed it: which function process called, when each has its own.
+    pub caller: String,
+    pub at: Instant,
+    pub throttled: bool,
 }
 
 /// An HTTP proxy for AWS JSON 1.1 calls (CloudWatch Logs). Point the function's
@@ -97,7 +114,10 @@ impl FaultProxy {
     /// A proxy in `mode` whatever the rig's mode (tests of the modes themselves).
     pub fn start_in(mode: AwsMode, upstream_endpoint: &str) -> Self {
         let upstream = Upstream::new(upstream_endpoint);
-        let state = Arc::new(watch::Sender::new(State::default()));
+        let state = Arc::new(watch::Sender::new(State {
+            disabled_regions: strict::disabled_regions_from_env(),
+            ..State::default()
+        }));
         let handler_state = state.clone();
         let server = ServerThread::spawn("fault-proxy", move |listener| {
             let upstream = Arc::new(upstream);
@@ -150,6 +170,29 @@ impl FaultProxy {
     /// is dropped).
     pub fn hang(&self, op: &str) {
         self.add(op, Action::Hang);
+    }
+
+    /// Throttle each API in each Region to `per_second` calls (a token bucket holding one
+    /// second's calls), as the account's quotas do: a call over it is answered 400
+    /// `ThrottlingException` "Rate exceeded". Applies in both modes, after the fault rules.
+    pub fn rate_limit(&self, per_second: u32) {
+        self.state
+            .send_modify(|s| s.limit = Some(RateLimit::new(per_second)));
+    }
+
+    /// In strict mode, `regions` answer as opt-in Regions the account has not enabled (as
+    /// those the rig setting `CFN_TEST_DISABLED_REGIONS` lists do): every call gets
+    /// `UnrecognizedClientException`. moto answers every Region.
+    pub fn disable_regions(&self, regions: &[&str]) {
+        self.state.send_modify(|s| {
+            s.disabled_regions
+                .extend(regions.iter().map(|r| (*r).to_owned()))
+        });
+    }
+
+    /// Every call so far with its caller and whether it was throttled.
+    pub fn records(&self) -> Vec<CallRecord> {
+        self.state.borrow().records.clone()
     }
 
     /// Remove every rule: from now on, calls are forwarded untouched.
@@ -224,9 +267,22 @@ async fn handle(
         .unwrap_or_default()
         .to_string();
 
+    let caller = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+        .unwrap_or_default()
+        .to_string();
+
     let mut action = None;
+    let mut throttled = false;
+    let mut enabled = true;
     state.send_modify(|s| {
-        s.calls.push((op.clone(), Instant::now()));
+        let now = Instant::now();
+        s.calls.push((op.clone(), now));
+        enabled = !s.disabled_regions.contains(&region);
         if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op, &region)) {
             if let Action::Fail {
                 remaining: Times::N(n),
@@ -237,7 +293,23 @@ async fn handle(
             }
             action = Some(rule.action.clone());
         }
+        // The quota counts what reaches the service: calls a fault rule stands in for do not.
+        if action.is_none() {
+            if let Some(limit) = &mut s.limit {
+                throttled = !limit.admit(&op, &region, now);
+            }
+        }
+        s.records.push(CallRecord {
+            op: op.clone(),
+            region: region.clone(),
+            caller: caller.clone(),
+            at: now,
+            throttled,
+        });
     });
+    if throttled {
+        return aws_error(400, "ThrottlingException", RATE_EXCEEDED);
+    }
 
     // Fault rules come first, as a failing network or service would.
     match action {
@@ -254,7 +326,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = read_body(body).await;
     match mode {
-        AwsMode::Strict => strict::answer(&upstream, &op, &region, &parts, body).await,
+        AwsMode::Strict => strict::answer(&upstream, &op, (&region, enabled), &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }
