@@ -77,6 +77,28 @@ async fn create(logs: &Client, name: &str) -> String {
         .to_owned()
 }
 
+/// ListTagsForResource, TagResource and UntagResource on `arn`, each expected to fail:
+/// `(code, message)` of each.
+async fn tag_calls_refused(logs: &Client, arn: &str) -> [(String, String); 3] {
+    [
+        error(logs.list_tags_for_resource().resource_arn(arn).send().await),
+        error(
+            logs.tag_resource()
+                .resource_arn(arn)
+                .tags("k", "v")
+                .send()
+                .await,
+        ),
+        error(
+            logs.untag_resource()
+                .resource_arn(arn)
+                .tag_keys("k")
+                .send()
+                .await,
+        ),
+    ]
+}
+
 fn arn_of(name: &str) -> String {
     format!("arn:aws:logs:us-east-1:123456789012:destination:{name}")
 }
@@ -125,30 +147,7 @@ async fn put_destination_with_tags_gets_the_test_message_error_and_creates_nothi
 async fn tag_calls_on_a_missing_destination_are_not_found() {
     let strict = via(AwsMode::Strict);
     let arn = arn_of(&unique_name("strict-missing"));
-    let listed = error(
-        strict
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await,
-    );
-    let tagged = error(
-        strict
-            .tag_resource()
-            .resource_arn(&arn)
-            .tags("k", "v")
-            .send()
-            .await,
-    );
-    let untagged = error(
-        strict
-            .untag_resource()
-            .resource_arn(&arn)
-            .tag_keys("k")
-            .send()
-            .await,
-    );
-    for (code, _) in [listed, tagged, untagged] {
+    for (code, _) in tag_calls_refused(&strict, &arn).await {
         assert_eq!(code, "ResourceNotFoundException");
     }
     assert!(

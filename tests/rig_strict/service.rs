@@ -12,30 +12,7 @@ async fn tag_calls_refuse_an_arn_outside_the_resource_arn_pattern() {
     let name = unique_name("strict untaggable#é");
     let arn = create(&moto(), &name).await;
     let strict = via(AwsMode::Strict);
-    let listed = error(
-        strict
-            .list_tags_for_resource()
-            .resource_arn(&arn)
-            .send()
-            .await,
-    );
-    let tagged = error(
-        strict
-            .tag_resource()
-            .resource_arn(&arn)
-            .tags("k", "v")
-            .send()
-            .await,
-    );
-    let untagged = error(
-        strict
-            .untag_resource()
-            .resource_arn(&arn)
-            .tag_keys("k")
-            .send()
-            .await,
-    );
-    for (code, message) in [listed, tagged, untagged] {
+    for (code, message) in tag_calls_refused(&strict, &arn).await {
         assert_eq!(code, "InvalidParameterException");
         assert_eq!(
             message,
