@@ -15,7 +15,7 @@ mod tags;
 
 pub use document::Policy;
 pub use grants::Grants;
-pub use names::{is_valid_name, MAX_NAME_BYTES};
+pub use names::{is_taggable_name, is_valid_name, MAX_NAME_BYTES};
 pub use regions::{is_region_code, partition_of, MAX_REGIONS};
 pub use tags::{is_tag_char, MAX_USER_TAGS};
 

@@ -29,6 +29,7 @@ mod receiver;
 mod rounds;
 mod runtime_api;
 mod strict;
+mod throttle;
 mod upstream;
 
 pub use cfn::{
@@ -40,14 +41,18 @@ pub use moto::{
     destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,
     moto_endpoint,
 };
-pub use proxy::{BlackHole, CallSpan, FaultProxy, Times};
+pub use proxy::{BlackHole, CallRecord, CallSpan, FaultProxy, Times};
 pub use receiver::{Answered, Behaviour, RecordedPut, ResponseReceiver, SECRET_SIGNATURE};
 pub use rounds::{round_trips, round_trips_by_region};
 pub use runtime_api::{
     deadline_header, Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind,
     DEFAULT_FUNCTION_ARN,
 };
-pub use strict::{AwsMode, MODE_VAR, TEST_MESSAGE_FAILURE, TOO_MANY_TAGS, UNKNOWN_TOKEN};
+pub use strict::{
+    parse_region_list, AwsMode, ARN_PRINCIPAL, DISABLED_REGIONS_VAR, MODE_VAR,
+    TEST_MESSAGE_FAILURE, TOO_MANY_TAGS, UNKNOWN_TOKEN,
+};
+pub use throttle::RATE_EXCEEDED;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
