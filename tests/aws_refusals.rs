@@ -89,7 +89,9 @@ async fn a_region_the_account_has_not_enabled_is_named_and_nothing_is_written_an
     assert!(
         reason.contains("ap-east-1")
             && reason.contains("UnrecognizedClientException")
-            && reason.contains("opt-in Region, it may not be enabled"),
+            && reason.contains("opt-in Region, it may not be enabled")
+            && reason.contains("aws account enable-region --region-name ap-east-1")
+            && reason.contains("Account settings > AWS Regions"),
         "{reason}"
     );
     assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);

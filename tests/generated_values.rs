@@ -85,6 +85,7 @@ proptest! {
     fn generated_names_are_valid_and_stable(target in target()) {
         let name = generated_name(&target);
         prop_assert!(is_valid_name(&name), "{name:?}");
+        prop_assert!(is_taggable_name(&name), "{name:?}");
         prop_assert!(name.chars().count() <= MAX_NAME_CHARS);
         prop_assert_eq!(&name, &generated_name(&target));
         let suffix = name.rsplit('-').next().unwrap_or_default();

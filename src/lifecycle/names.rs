@@ -96,11 +96,12 @@ pub fn generated_name(target: &ReplyTarget) -> String {
     let mut room = properties::MAX_NAME_BYTES - suffix.len() - 1;
     let base: String = format!("{stack_name}-{}", target.logical_resource_id)
         .chars()
+        // Only what the tagging APIs can address in an ARN ([\w+=/:,.@-]*, ASCII), without ':'.
         .map(|c| {
-            if matches!(c, ':' | '*') || c.is_control() {
-                '-'
-            } else {
+            if c.is_ascii_alphanumeric() || "_+=/,.@-".contains(c) {
                 c
+            } else {
+                '-'
             }
         })
         .take(properties::MAX_NAME_CHARS - suffix.len() - 1)
