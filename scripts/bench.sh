@@ -6,9 +6,9 @@
 #
 # Builds the release binary, starts moto (from .venv, installed by setup-venv.sh), makes a
 # throw-away CA and server certificate for an HTTPS ResponseURL on loopback, and runs
-# benches/cold_start.rs, which prints medians of: init, cold create (HTTPS and plain HTTP
-# reply), warm update, peak RSS, the release binary size and the AWS calls per operation, also
-# for a resource over 8 and 17 Regions.
+# benches/cold_start/, which prints medians of: init, cold create (HTTPS and plain HTTP
+# reply), warm update, peak RSS, the release binary size and the AWS calls and round trips per
+# operation, also for a resource over 8 and 17 Regions.
 #
 #   --runs N    measured runs (default 20); --warmup N discarded runs first (default 1)
 #   --check     exit 1 when a budget of issue 5 is exceeded
@@ -16,11 +16,13 @@
 #               directory, which a host without SSL_CERT_FILE loads as well)
 #   --moto      AWS calls answered as moto answers them, instead of the rig's strict-AWS mode
 #               (the default; the same as CFN_TEST_AWS=moto)
-#   --latency-ms N  also time 1- and 8-Region cold creates with every CloudWatch Logs call the
-#               function makes held N ms at the rig's proxy before it goes to moto, as a
-#               remote endpoint's round trip would; reports their ratio against the 1.5x
-#               budget of `Regions` (moto answers one call at a time, so on bare loopback the
-#               8-Region figure is moto's queue, not the function's overlap)
+#   --latency-ms N  also play every operation for 1 and 8 Regions with every CloudWatch Logs
+#               call the function makes held N ms at the rig's proxy before it goes to moto, as
+#               a remote endpoint's round trip would; reports the cold creates' ratio against
+#               the 1.5x budget of `Regions` (moto answers one call at a time, so on bare
+#               loopback the 8-Region figure is moto's queue, not the function's overlap), and
+#               the round trips of each operation, counted from those runs, against their
+#               budgets per Region (without this option they are counted from the raw runs)
 #   --arm64     also build with `cargo lambda build --release --arm64` and report its size
 #               (needs cargo-lambda and zig, on PATH or in .venv-tools)
 #

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Run moto's AWS stand-in server on loopback for the integration tests.
 
-Usage: moto_server.py [PORT]   (PORT 0 or absent = pick a free port)
+Usage: moto_server.py [PORT [REGION/STREAM ...]]   (PORT 0 or absent = pick a free port)
+
+Each REGION/STREAM is a Kinesis stream created (in moto's default account) before the port is
+printed: the targets the tests' destinations point at, which the rig's strict-AWS mode expects
+to exist, as AWS's test message does.
 
 Prints "PORT <n>" on stdout once the server accepts connections, then serves
 until stdin reaches EOF. The test process holds the write end of our stdin, so
@@ -12,6 +16,8 @@ pipe and this server stops too: no orphaned servers, no pid files.
 import logging
 import sys
 
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.kinesis.models import kinesis_backends
 from moto.server import ThreadedMotoServer
 
 
@@ -24,6 +30,9 @@ def main() -> int:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()  # returns once the socket is bound and listening
     _, bound = server.get_host_and_port()
+    for spec in sys.argv[2:]:
+        region, stream = spec.split("/", 1)
+        kinesis_backends[DEFAULT_ACCOUNT_ID][region].create_stream(stream, shard_count=1)
     print(f"PORT {bound}", flush=True)
 
     try:

@@ -50,12 +50,21 @@ pub struct AwsError {
     pub message: String,
 }
 
-/// Why CloudWatch Logs may reject a new destination's test message.
-const TEST_MESSAGE_HINT: &str = "Likely causes: the role's trust policy does not allow \
-     logs.amazonaws.com to assume it; the role may not put records to the target \
-     (kinesis:PutRecord or firehose:PutRecord/PutRecordBatch); the target is encrypted with a \
-     KMS key the role cannot use; or the target does not exist. A role created in the same \
-     stack can also take a few minutes to become usable.";
+/// Why CloudWatch Logs may fail a new destination's test message, in the order to check:
+/// public reports show each (landing-zone-accelerator issue 792; the CloudWatch Logs user
+/// guide, pull request 47; a trust policy's `aws:SourceArn`; aws-cdk issue 2452). `source`
+/// is what that condition must cover.
+fn test_message_checks(target: &str, role: &str, source: &str) -> String {
+    format!(
+        "{TEST_MESSAGE_CHECKS} (1) the target {target} exists; (2) if it is encrypted, the role \
+         {role} may use its KMS key (kms:GenerateDataKey), besides putting records to it \
+         (kinesis:PutRecord, or firehose:PutRecord and PutRecordBatch); (3) the role's trust \
+         policy lets logs.amazonaws.com assume it, and any aws:SourceArn condition in it covers \
+         {source}; (4) a role created moments ago may still be propagating in IAM: retry the \
+         stack operation in a few minutes."
+    )
+}
+const TEST_MESSAGE_CHECKS: &str = "Check, in this order:";
 
 /// Transient failures (throttling, service hiccups, network errors) get this many attempts
 /// on top of the SDK's own retries.
@@ -89,6 +98,24 @@ impl AwsError {
             && self.message.contains("Could not deliver test message")
     }
 
+    /// A test message failure that outlasted the retries, with the checks spelled out for this
+    /// request's target and role; `source` is the destinations' ARN pattern in this account
+    /// and Region, which a trust policy's `aws:SourceArn` must cover.
+    fn with_test_message_checks(mut self, target: &str, role: &str, region: &str) -> AwsError {
+        if self.is_test_message_failure() {
+            // arn:PARTITION:iam::ACCOUNT:role/NAME
+            let source = match role.split(':').collect::<Vec<_>>().as_slice() {
+                ["arn", partition, "iam", "", account, ..] => {
+                    format!("arn:{partition}:logs:{region}:{account}:*")
+                }
+                _ => "this account's destinations".to_owned(),
+            };
+            let checks = test_message_checks(target, role, &source);
+            self.message = format!("{}. {checks}", self.message.trim_end_matches('.'));
+        }
+        self
+    }
+
     fn retry(&self) -> Retry {
         match self.code.as_deref() {
             // No answer at all: a network error or a timeout.
@@ -117,8 +144,11 @@ impl fmt::Display for AwsError {
             Some(code) => write!(f, "{code}: {}", self.message)?,
             None => f.write_str(&self.message)?,
         }
-        if self.is_test_message_failure() {
-            write!(f, ". {TEST_MESSAGE_HINT}")?;
+        // Without the request's ARNs (see `with_test_message_checks`), the same checks.
+        if self.is_test_message_failure() && !self.message.contains(TEST_MESSAGE_CHECKS) {
+            let checks =
+                test_message_checks("(TargetArn)", "(RoleArn)", "this account's destinations");
+            write!(f, ". {checks}")?;
         }
         Ok(())
     }
@@ -406,7 +436,11 @@ impl Destinations {
                 }
                 sent
             })
-            .await?;
+            .await
+            .map_err(|e| {
+                let region = self.region().unwrap_or_default();
+                e.with_test_message_checks(target_arn, role_arn, &region)
+            })?;
         let destination = output.destination().ok_or_else(|| AwsError {
             operation: "PutDestination",
             destination: name.to_owned(),

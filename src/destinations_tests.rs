@@ -35,11 +35,11 @@ fn error(code: &str, message: &str) -> PutDestinationError {
     }
 }
 
+const TEST_MESSAGE: &str =
+    "Could not deliver test message to specified destination. Check if the destination is valid.";
+
 fn propagating() -> PutDestinationError {
-    error(
-        "InvalidParameterException",
-        "Could not deliver test message to specified destination. Check if the destination is valid.",
-    )
+    error("InvalidParameterException", TEST_MESSAGE)
 }
 
 /// PutDestination's answer for the destination `central`.
@@ -219,4 +219,43 @@ mod paged_lookup {
         incomplete(&logs.find(NAME).await.expect_err("fails closed"));
         assert_eq!(rule.num_calls(), MAX_DESCRIBE_PAGES);
     }
+}
+
+#[test]
+fn a_lasting_test_message_failure_names_this_requests_target_and_role_in_order() {
+    let failed = AwsError {
+        operation: "PutDestination",
+        destination: NAME.into(),
+        code: Some("InvalidParameterException".into()),
+        message: TEST_MESSAGE.into(),
+    };
+    let (target, role) = (
+        "arn:aws:kinesis:eu-west-1:1:stream/s",
+        "arn:aws:iam::123456789012:role/r",
+    );
+    let text = failed
+        .clone()
+        .with_test_message_checks(target, role, "eu-west-1")
+        .to_string();
+    let order = [
+        "Check if the destination is valid. Check, in this order: (1) the target arn:aws:kinesis:eu-west-1:1:stream/s exists",
+        "the role arn:aws:iam::123456789012:role/r may use its KMS key (kms:GenerateDataKey)",
+        "covers arn:aws:logs:eu-west-1:123456789012:*;",
+        "still be propagating in IAM",
+    ];
+    let at: Vec<Option<usize>> = order.iter().map(|part| text.find(part)).collect();
+    assert!(at.iter().all(Option::is_some) && at.is_sorted(), "{text}");
+    assert_eq!(text.matches(TEST_MESSAGE_CHECKS).count(), 1, "{text}");
+    // Other errors are left as they are.
+    let other = AwsError {
+        message: "Role ARN is malformed".into(),
+        ..failed
+    };
+    assert_eq!(
+        other
+            .clone()
+            .with_test_message_checks(target, role, "eu-west-1")
+            .message,
+        other.message
+    );
 }

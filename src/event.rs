@@ -71,6 +71,8 @@ pub struct CfnRequest {
 pub struct ProvisionRequest {
     pub request_type: String,
     pub properties: Value,
+    /// The event's `time`: when it was put on the bus.
+    pub time: Option<String>,
 }
 
 #[derive(Debug)]
@@ -108,6 +110,10 @@ pub fn classify(payload: Value) -> Incoming {
                     .get("ResourceProperties")
                     .cloned()
                     .unwrap_or_default(),
+                time: payload
+                    .get("time")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             })),
             None => Incoming::Unrecognised(format!(
                 "an EventBridge event whose detail has no RequestType: {EXPECTED}"

@@ -192,6 +192,7 @@ impl App {
         };
         let mut reason = self.interruption_reason(interrupted, &record);
         let held = record.held();
+        let held_id = record.held_id();
         let physical_resource_id = match known_id {
             Some(id) => {
                 // A replacing Update keeps its old id, so no rollback will remove the new
@@ -208,7 +209,7 @@ impl App {
             // so that the rollback Delete removes it (only if it is this resource's: tagged, or
             // its own untagged creation); otherwise nothing is known to exist and the rollback
             // must touch nothing.
-            None => held.unwrap_or(failed_create_id),
+            None => held_id.unwrap_or(failed_create_id),
         };
         Err(Failed {
             physical_resource_id,
@@ -255,8 +256,7 @@ impl App {
             async move {
                 lifecycle::provision(
                     &destinations,
-                    &request.request_type,
-                    &request.properties,
+                    &request,
                     &name_prefix,
                     &function_arn,
                     &record,

@@ -203,12 +203,13 @@ async fn a_persistent_test_message_failure_fails_within_the_service_timeout_and_
         )),
         "{reason}"
     );
+    // Interrupted before the retry window ended: the checks in order, without the ARNs.
     for cause in [
         TEST_MESSAGE_FAILURE,
-        "logs.amazonaws.com",
-        "may not put records",
-        "KMS",
-        "does not exist",
+        "(1) the target (TargetArn) exists",
+        "(2) if it is encrypted, the role (RoleArn) may use its KMS key (kms:GenerateDataKey)",
+        "(3) the role's trust policy lets logs.amazonaws.com assume it",
+        "(4) a role created moments ago may still be propagating in IAM",
     ] {
         assert!(reason.contains(cause), "{cause:?} missing from {reason}");
     }

@@ -7,7 +7,9 @@ mod arbitrary;
 use arbitrary::text;
 use cfn_logs_destination::event::ReplyTarget;
 use cfn_logs_destination::lifecycle::{generated_name, owner_tag_value};
-use cfn_logs_destination::properties::{is_tag_char, is_valid_name, MAX_NAME_CHARS};
+use cfn_logs_destination::properties::{
+    is_tag_char, is_taggable_name, is_valid_name, MAX_NAME_CHARS,
+};
 use cfn_logs_destination::response::{Reply, Status, MAX_BODY_BYTES};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -83,11 +85,21 @@ proptest! {
     fn generated_names_are_valid_and_stable(target in target()) {
         let name = generated_name(&target);
         prop_assert!(is_valid_name(&name), "{name:?}");
+        prop_assert!(is_taggable_name(&name), "{name:?}");
         prop_assert!(name.chars().count() <= MAX_NAME_CHARS);
         prop_assert_eq!(&name, &generated_name(&target));
         let suffix = name.rsplit('-').next().unwrap_or_default();
         prop_assert_eq!(suffix.len(), 12, "{}", name);
         prop_assert!(suffix.chars().all(|c| c.is_ascii_uppercase() || ('2'..='7').contains(&c)));
+    }
+
+    /// For the ids CloudFormation sends (stack names `[a-zA-Z][-a-zA-Z0-9]*`, alphanumeric
+    /// logical ids), a generated name is one the tagging APIs can address
+    /// (`[\w+=/:,.@-]*` in its ARN), so the ownership tag can always be set.
+    #[test]
+    fn generated_names_for_cloudformation_ids_can_be_tagged(target in cloudformation_target()) {
+        let name = generated_name(&target);
+        prop_assert!(is_taggable_name(&name), "{name:?}");
     }
 
     /// A tag value CloudWatch Logs accepts (0-256 characters of its alphabet), the same for

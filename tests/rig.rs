@@ -151,6 +151,97 @@ async fn fault_proxy_hang_and_delay() {
 }
 
 #[tokio::test]
+async fn fault_proxy_records_answer_times_and_round_trips() {
+    let proxy = FaultProxy::start(&moto_endpoint());
+    let hold = Duration::from_millis(50);
+    proxy.delay("*", hold);
+    let east = logs_client_in("us-east-1", &proxy.endpoint(), 1);
+    let west = logs_client_in("us-west-2", &proxy.endpoint(), 1);
+
+    // Two calls at once, then one sent after both answered: two round trips.
+    let (a, b) = tokio::join!(
+        east.describe_destinations().send(),
+        west.describe_destinations().send()
+    );
+    a.unwrap();
+    b.unwrap();
+    east.describe_destinations().send().await.unwrap();
+
+    let spans = proxy.call_spans();
+    assert_eq!(spans.len(), 3);
+    for span in &spans {
+        let answered = span.answered.expect("every call was answered");
+        assert!(answered - span.arrived >= hold, "{span:?}");
+    }
+    let regions: Vec<&str> = spans.iter().map(|s| s.region.as_str()).collect();
+    assert!(regions[..2].contains(&"us-west-2"), "{regions:?}");
+    assert_eq!(regions[2], "us-east-1");
+    assert_eq!(round_trips(&spans), 2);
+    let by_region = round_trips_by_region(&spans);
+    assert_eq!(by_region["us-east-1"], 2);
+    assert_eq!(by_region["us-west-2"], 1);
+
+    // A held call is never answered, and ends its chain.
+    proxy.clear_rules();
+    proxy.hang("ListTagsForResource");
+    let call = east
+        .list_tags_for_resource()
+        .resource_arn("arn:aws:logs:us-east-1:123456789012:destination:x")
+        .send();
+    assert!(tokio::time::timeout(Duration::from_millis(200), call)
+        .await
+        .is_err());
+    let spans = proxy.call_spans();
+    assert_eq!(spans.len(), 4);
+    assert!(spans[3].answered.is_none());
+    assert_eq!(round_trips(&spans), 3);
+}
+
+#[test]
+fn round_trips_count_the_longest_chain_of_calls_that_waited_for_each_other() {
+    let start = Instant::now();
+    let ms = |n: u64| start + Duration::from_millis(n);
+    let call = |region: &str, from: u64, to: Option<u64>| CallSpan {
+        op: "DescribeDestinations".into(),
+        region: region.into(),
+        arrived: ms(from),
+        answered: to.map(ms),
+    };
+    assert_eq!(round_trips(&[]), 0);
+    // Overlapping calls are one round trip, in whatever order they are listed.
+    assert_eq!(
+        round_trips(&[call("a", 0, Some(10)), call("a", 1, Some(12))]),
+        1
+    );
+    // Answered, then sent: sequential, also at the same instant.
+    assert_eq!(
+        round_trips(&[call("a", 10, Some(20)), call("a", 0, Some(10))]),
+        2
+    );
+    // The longest chain counts, not the number of calls or of gaps: 0-10 then 11-20 then
+    // 21-30 is three; 0-25 overlaps the first two and starts no chain of its own.
+    let calls = [
+        call("a", 0, Some(10)),
+        call("a", 0, Some(25)),
+        call("a", 11, Some(20)),
+        call("a", 21, Some(30)),
+    ];
+    assert_eq!(round_trips(&calls), 3);
+    // A call never answered is a round trip that nothing follows.
+    assert_eq!(round_trips(&[call("a", 0, None), call("a", 5, Some(6))]), 1);
+    // By Region: a chain that runs through another Region's call is not counted there.
+    let calls = [
+        call("a", 0, Some(10)),
+        call("b", 11, Some(20)),
+        call("a", 21, Some(30)),
+    ];
+    assert_eq!(round_trips(&calls), 3);
+    let by_region = round_trips_by_region(&calls);
+    assert_eq!(by_region["a"], 2);
+    assert_eq!(by_region["b"], 1);
+}
+
+#[tokio::test]
 async fn black_hole_accepts_and_never_answers() {
     let hole = BlackHole::start();
     let answer = raw_http(

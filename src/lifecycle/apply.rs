@@ -54,7 +54,12 @@ pub async fn phases(
             "adopting an existing destination; its state before adoption"
         ),
         // Its own earlier creation (an interrupted or redelivered request).
-        Step::Finish | Step::Converge if creating => record.note(region, Event::TookOver),
+        Step::Finish | Step::Converge if creating => {
+            record.note(region, Event::TookOver);
+            if let Some(created) = part.found.as_ref().and_then(|f| f.creation_time_ms) {
+                record.note(region, Event::CreatedAt(created));
+            }
+        }
         _ => {}
     }
     let mut applied = Applied {
@@ -121,6 +126,9 @@ async fn write(
                 }
             };
             let answer = logs.put(name, target_arn, role_arn, created).await?;
+            if let (true, Some(created)) = (*creates, answer.creation_time_ms) {
+                record.note(region, Event::CreatedAt(created));
+            }
             // The answer may leave out what it did not change.
             let before = current.cloned();
             Ok(Wrote::Put(Destination {

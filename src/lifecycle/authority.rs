@@ -11,11 +11,16 @@
 //! - no access policy, or exactly the one this request asks for (set at the same time as the
 //!   tags, so a crash can leave it without them),
 //! - exactly the target and role this request asks for, and
-//! - a `creationTime` within [`UNFINISHED_WINDOW`] of now: a request that can still be answered
-//!   is at most that old (a ResponseURL is valid for about two hours).
+//! - a `creationTime` that this request could have made ([`Window`]): only a request that
+//!   creates (a Create, a rename, re-creating a vanished destination, a Region an Update adds)
+//!   may find one, created no earlier than the moment the request was issued; and the rollback
+//!   Delete of a failed Create finds the one whose creation time that Create answered with.
+//!   A request that cannot tell when it was issued falls back to [`UNFINISHED_WINDOW`] before
+//!   now: a request that can still be answered is at most that old.
 //!
 //! Anything else without our ownership tag belongs to someone else and is never changed.
 
+use super::issued::SKEW_MS;
 use super::names::OWNER_TAG;
 use crate::destinations::Destination;
 use crate::properties::DestinationProperties;
@@ -40,6 +45,19 @@ pub enum Authority {
     Stack { owner: String },
     /// EventBridge provisioning, limited to names under `name_prefix`.
     Provisioning { name_prefix: String },
+}
+
+/// When an untagged destination must have been created to be this request's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    /// Never: nothing untagged is ours here (an Update's removed Regions, a plain Delete).
+    Never,
+    /// No earlier than the request was issued (ms since the epoch, allowing for clock skew).
+    Since(i64),
+    /// Within these creation times (inclusive): those a failed Create saw.
+    Between(i64, i64),
+    /// Within [`UNFINISHED_WINDOW`] before now: the request cannot tell when it was issued.
+    Recent,
 }
 
 /// Whose a destination found under the requested name is.
@@ -68,12 +86,14 @@ impl Authority {
 
     /// Whose the destination with `tags` is. `destination` is its description, when it was
     /// read; `desired` what this request asks for (`None` when the request does not say:
-    /// then nothing untagged is recognised as ours).
+    /// then nothing untagged is recognised as ours); `window` when it must have been created
+    /// to be this request's.
     pub fn whose(
         &self,
         destination: Option<&Destination>,
         tags: &Tags,
         desired: Option<&DestinationProperties>,
+        window: Window,
         now_ms: i64,
     ) -> Whose {
         let manager = tags.get(OWNER_TAG);
@@ -83,7 +103,7 @@ impl Authority {
         let unfinished = destination
             .zip(desired)
             .is_some_and(|(destination, desired)| {
-                is_unfinished_creation(destination, tags, desired, now_ms)
+                is_unfinished_creation(destination, tags, desired, window, now_ms)
             });
         if unfinished {
             Whose::OurUnfinished
@@ -100,10 +120,16 @@ pub fn is_unfinished_creation(
     destination: &Destination,
     tags: &Tags,
     desired: &DestinationProperties,
+    window: Window,
     now_ms: i64,
 ) -> bool {
-    let window = UNFINISHED_WINDOW.as_millis() as i64;
     let skew = CLOCK_SKEW.as_millis() as i64;
+    let (earliest, latest) = match window {
+        Window::Never => return false,
+        Window::Since(issued) => (issued - SKEW_MS, now_ms + skew),
+        Window::Between(first, last) => (first, last),
+        Window::Recent => (now_ms - UNFINISHED_WINDOW.as_millis() as i64, now_ms + skew),
+    };
     let policy_is_none_or_ours = match destination
         .access_policy
         .as_deref()
@@ -122,7 +148,7 @@ pub fn is_unfinished_creation(
         && destination.role_arn == desired.role_arn
         && destination
             .creation_time_ms
-            .is_some_and(|created| created >= now_ms - window && created <= now_ms + skew)
+            .is_some_and(|created| (earliest..=latest).contains(&created))
 }
 
 pub fn now_ms() -> i64 {
@@ -173,7 +199,13 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        stack().whose(Some(&destination), &tags, Some(&requested()), NOW)
+        stack().whose(
+            Some(&destination),
+            &tags,
+            Some(&requested()),
+            Window::Recent,
+            NOW,
+        )
     }
 
     fn is_foreign(found: &Whose) -> bool {
@@ -209,7 +241,7 @@ mod tests {
     fn a_request_that_does_not_say_what_it_wants_recognises_nothing_untagged() {
         let just_now = destination(Some(NOW - 1_000));
         assert!(matches!(
-            stack().whose(Some(&just_now), &Tags::new(), None, NOW),
+            stack().whose(Some(&just_now), &Tags::new(), None, Window::Recent, NOW),
             Whose::Others { manager: None }
         ));
     }
@@ -222,21 +254,60 @@ mod tests {
         let tags = |value: &str| Tags::from([(OWNER_TAG.to_owned(), value.to_owned())]);
         let old = destination(Some(0));
         assert_eq!(
-            provisioning.whose(Some(&old), &tags(PROVISIONING_OWNER), None, NOW),
+            provisioning.whose(
+                Some(&old),
+                &tags(PROVISIONING_OWNER),
+                None,
+                Window::Never,
+                NOW
+            ),
             Whose::Ours
         );
         assert_eq!(
-            provisioning.whose(Some(&old), &tags(OWNER), None, NOW),
+            provisioning.whose(Some(&old), &tags(OWNER), None, Window::Never, NOW),
             Whose::Others {
                 manager: Some(OWNER.into())
             }
         );
         assert_eq!(
-            stack().whose(None, &tags(PROVISIONING_OWNER), None, NOW),
+            stack().whose(None, &tags(PROVISIONING_OWNER), None, Window::Never, NOW),
             Whose::Others {
                 manager: Some(PROVISIONING_OWNER.into())
             }
         );
+    }
+
+    #[test]
+    fn an_untagged_destination_is_ours_only_if_made_within_this_requests_window() {
+        let tagless = |created| {
+            stack().whose(
+                Some(&destination(Some(created))),
+                &Tags::new(),
+                Some(&requested()),
+                window_for_test(),
+                NOW,
+            )
+        };
+        fn window_for_test() -> Window {
+            Window::Since(NOW - 60_000)
+        }
+        assert_eq!(tagless(NOW - 60_000 - SKEW_MS), Whose::OurUnfinished);
+        assert!(is_foreign(&tagless(NOW - 60_000 - SKEW_MS - 1)));
+        let one = |window, created| {
+            stack().whose(
+                Some(&destination(Some(created))),
+                &Tags::new(),
+                Some(&requested()),
+                window,
+                NOW,
+            )
+        };
+        assert_eq!(
+            one(Window::Between(NOW - 5, NOW - 5), NOW - 5),
+            Whose::OurUnfinished
+        );
+        assert!(is_foreign(&one(Window::Between(NOW - 5, NOW - 5), NOW - 4)));
+        assert!(is_foreign(&one(Window::Never, NOW)));
     }
 
     #[test]

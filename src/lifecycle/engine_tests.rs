@@ -6,6 +6,7 @@ use super::*;
 use crate::destinations::tests::{created, invalid_parameter};
 use crate::event::ReplyTarget;
 use crate::lifecycle::authority::{now_ms, UNFINISHED_WINDOW};
+use crate::lifecycle::names::created_id;
 use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
 use aws_sdk_cloudwatchlogs::operation::delete_destination::{
     DeleteDestinationError, DeleteDestinationOutput,
@@ -442,17 +443,42 @@ async fn delete_of_ours_is_list_tags_then_delete() {
 }
 
 #[tokio::test]
-async fn delete_removes_this_resources_own_untagged_destination() {
-    // The Create was abandoned between PutDestination and TagResource, and answered with
-    // the name so that this rollback Delete removes it.
+async fn delete_removes_this_resources_own_untagged_destination_only_by_its_creation_time() {
+    // The Create was abandoned between PutDestination and TagResource, and answered with an
+    // id naming the destination and the creation time it saw, so that this rollback Delete
+    // removes it.
+    let created = just_now();
+    let rollback = |id: String| {
+        request(
+            RequestKind::Delete {
+                physical_resource_id: id,
+            },
+            properties_with_policy(),
+        )
+    };
+    let id = created_id(NAME, created, created).expect("fits");
     let rules = [
         &tags_are(&[]),
-        &described(TARGET, just_now(), None),
+        &described(TARGET, created, None),
         &deleted(),
     ];
-    let done = run_with(&rules, &delete_request()).await.expect("deleted");
+    let done = run_with(&rules, &rollback(id.clone()))
+        .await
+        .expect("deleted");
     assert_all_called(&rules);
     assert_eq!(done.warning, None);
+    assert_eq!(done.physical_resource_id, id);
+
+    // Another creation time, or a plain Delete of the name: someone else's, left alone.
+    for id in [
+        created_id(NAME, created + 1, created + 1).expect("fits"),
+        NAME.to_owned(),
+    ] {
+        let rules = [&tags_are(&[]), &described(TARGET, created, None)];
+        let done = run_with(&rules, &rollback(id)).await.expect("succeeds");
+        assert_all_called(&rules);
+        assert!(done.warning.expect("warning").contains("left untouched"));
+    }
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 //! any AWS call.
 
 use super::authority::{Authority, Tags};
-use super::names::{generated_name, owner_tag_value};
+use super::issued;
+use super::names::{generated_name, owner_tag_value, parse_created_id};
 use crate::event::{CfnRequest, ReplyTarget, RequestKind};
 use crate::properties::{self, DestinationProperties};
 use serde_json::Value;
@@ -60,6 +61,11 @@ pub struct Intent {
     pub adopt: bool,
     pub tag_scope: TagScope,
     pub policy_rule: PolicyRule,
+    /// When the request was issued (ms since the epoch), if it can tell: a destination created
+    /// before then is not its own creation.
+    pub issued_ms: Option<i64>,
+    /// A rollback Delete of a failed Create: the creation times that Create saw (its id).
+    pub created_between: Option<(i64, i64)>,
     /// Every involved Region's destination ARN, known from the function's ARN (filled in by
     /// the checks before any call).
     pub arns: BTreeMap<String, String>,
@@ -100,6 +106,7 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         owner: owner_tag_value(&request.target),
     };
     let parse = |properties: &Value| properties::parse(properties).map_err(|e| e.to_string());
+    let mut created_between = None;
     let (operation, name, desired, old) = match &request.kind {
         RequestKind::Create => {
             let desired = parse(&request.properties)?;
@@ -129,12 +136,17 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         RequestKind::Delete {
             physical_resource_id: id,
         } => {
-            if !properties::is_valid_name(id) {
-                return Ok(None);
-            }
+            let name = match parse_created_id(id) {
+                Some((name, first, last)) => {
+                    created_between = Some((first, last));
+                    name
+                }
+                None if properties::is_valid_name(id) => id,
+                None => return Ok(None),
+            };
             // The properties say what this resource gave it (the crash-window rule).
             let desired = properties::parse(&request.properties).ok();
-            (Operation::Delete, id.clone(), desired, None)
+            (Operation::Delete, name.to_owned(), desired, None)
         }
     };
     let adopt =
@@ -199,6 +211,8 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         adopt,
         tag_scope,
         policy_rule,
+        issued_ms: issued::from_response_url(&request.target.response_url),
+        created_between,
         arns: BTreeMap::new(),
     }))
 }
@@ -208,6 +222,7 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
 pub fn for_provisioning(
     request_type: &str,
     properties: &Value,
+    time: Option<&str>,
     name_prefix: &str,
     home: &str,
 ) -> Result<Intent, String> {
@@ -261,6 +276,8 @@ pub fn for_provisioning(
         adopt,
         tag_scope: TagScope::All,
         policy_rule: PolicyRule::AsRequested,
+        issued_ms: time.and_then(issued::from_event_time),
+        created_between: None,
         arns: BTreeMap::new(),
     })
 }

@@ -19,6 +19,7 @@ pub mod authority;
 mod checks;
 mod fan;
 mod intent;
+mod issued;
 mod names;
 mod observe;
 mod outcome;
@@ -30,7 +31,7 @@ mod undo;
 mod writes;
 
 use crate::destinations::Destinations;
-use crate::event::{CfnRequest, RequestKind};
+use crate::event::{CfnRequest, ProvisionRequest, RequestKind};
 
 pub use authority::PROVISIONING_OWNER;
 pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
@@ -79,14 +80,19 @@ pub async fn run(
 /// name).
 pub async fn provision(
     logs: &Destinations,
-    request_type: &str,
-    properties: &serde_json::Value,
+    request: &ProvisionRequest,
     name_prefix: &str,
     function_arn: &str,
     record: &Record,
 ) -> Result<Provisioned, String> {
     let home = logs.region().unwrap_or_default();
-    let mut intent = intent::for_provisioning(request_type, properties, name_prefix, &home)?;
+    let mut intent = intent::for_provisioning(
+        &request.request_type,
+        &request.properties,
+        request.time.as_deref(),
+        name_prefix,
+        &home,
+    )?;
     intent.arns = checks::before_writing(&intent, function_arn, None)?;
     record.begin(&intent.name);
     let observed = observe::observe(logs, &intent).await;

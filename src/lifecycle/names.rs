@@ -25,6 +25,30 @@ pub fn failed_create_id(request_id: &str) -> String {
     format!("{RESERVED_TAG_PREFIX}create-failed:{request_id}")
 }
 
+/// The id a failed Create answers with when a destination it made may still be untagged: the
+/// rollback Delete that carries it removes `name` only if it was created between `first` and
+/// `last` (ms since the epoch, the creation times this request saw), or carries this
+/// resource's ownership tag. It contains `:`, so it names no destination itself. `None` when it
+/// would not fit a PhysicalResourceId (then the plain name is answered).
+pub fn created_id(name: &str, first: i64, last: i64) -> Option<String> {
+    let id = format!("{RESERVED_TAG_PREFIX}created:{first}-{last}:{name}");
+    (id.len() <= MAX_ID_BYTES).then_some(id)
+}
+
+/// The name and creation times in a [`created_id`].
+pub fn parse_created_id(id: &str) -> Option<(&str, i64, i64)> {
+    let rest = id
+        .strip_prefix(RESERVED_TAG_PREFIX)?
+        .strip_prefix("created:")?;
+    let (times, name) = rest.split_once(':')?;
+    let (first, last) = times.split_once('-')?;
+    let (first, last) = (first.parse().ok()?, last.parse().ok()?);
+    (properties::is_valid_name(name) && first <= last).then_some((name, first, last))
+}
+
+/// CloudFormation's limit on a PhysicalResourceId.
+const MAX_ID_BYTES: usize = 1024;
+
 /// `stack-name/stack-uuid/LogicalId`, the stack's identity that survives nothing but itself;
 /// shortened with a hash when it would not fit in a tag value.
 pub fn owner_tag_value(target: &ReplyTarget) -> String {
@@ -72,11 +96,12 @@ pub fn generated_name(target: &ReplyTarget) -> String {
     let mut room = properties::MAX_NAME_BYTES - suffix.len() - 1;
     let base: String = format!("{stack_name}-{}", target.logical_resource_id)
         .chars()
+        // Only what the tagging APIs can address in an ARN ([\w+=/:,.@-]*, ASCII), without ':'.
         .map(|c| {
-            if matches!(c, ':' | '*') || c.is_control() {
-                '-'
-            } else {
+            if c.is_ascii_alphanumeric() || "_+=/,.@-".contains(c) {
                 c
+            } else {
+                '-'
             }
         })
         .take(properties::MAX_NAME_CHARS - suffix.len() - 1)
@@ -147,6 +172,15 @@ mod tests {
     #[test]
     fn failed_create_ids_can_never_name_a_destination() {
         assert!(!properties::is_valid_name(&failed_create_id("8a7c-1")));
+        let created = created_id("central", 1_000, 2_000).expect("fits");
+        assert!(!properties::is_valid_name(&created));
+        assert_eq!(parse_created_id(&created), Some(("central", 1_000, 2_000)));
+        assert_eq!(parse_created_id(&failed_create_id("8a7c-1")), None);
+        assert_eq!(
+            parse_created_id("cfn-logs-destination:created:1-2:a:b"),
+            None
+        );
+        assert_eq!(created_id(&"n".repeat(1000), 1, 2), None);
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub async fn for_stack(
             .collect();
         let warning = (!warnings.is_empty()).then(|| warnings.join("; "));
         if intent.operation == Operation::Delete {
-            return Ok(Done::gone(name, warning));
+            return Ok(Done::gone(failed_id, warning));
         }
         let wanted: Vec<(String, Destination)> = intent
             .regions
@@ -102,7 +102,7 @@ pub async fn for_stack(
         .count();
     match intent.operation {
         Operation::Delete if intent.listed => Err(fail(
-            name,
+            failed_id,
             finished_then(
                 failed_in("Deleting", name, &failures, intent.regions.len()),
                 "",
@@ -158,7 +158,7 @@ pub async fn for_stack(
                 reason.push_str(&format!(
                     "; this reply names it so that the rollback deletes it{in_regions}"
                 ));
-                Err(fail(name, reason))
+                Err(fail(&record.held_id().unwrap_or(name.clone()), reason))
             }
         }
     }

@@ -3,7 +3,7 @@
 //! undoing them would take; or a refusal that names every Region standing in the way. This is
 //! the one place where ownership decides what may be written.
 
-use super::authority::Whose;
+use super::authority::{Whose, Window};
 use super::intent::{Intent, Operation};
 use super::names::OWNER_TAG;
 use super::observe::{Observation, Seen};
@@ -129,11 +129,19 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
         }
         Seen::Present { destination, tags } => (destination.as_ref(), tags),
     };
-    let whose = intent
-        .authority
-        .whose(found, tags, intent.desired.as_ref(), now_ms);
     let removing =
         intent.operation == Operation::Delete || intent.removed.iter().any(|r| r == region);
+    // The untagged-destination rule holds only where this request creates, or for the
+    // rollback Delete of a failed Create that named what it saw.
+    let window = match (removing, intent.created_between, intent.issued_ms) {
+        (true, Some((first, last)), _) => Window::Between(first, last),
+        (true, None, _) => Window::Never,
+        (false, _, Some(issued)) => Window::Since(issued),
+        (false, _, None) => Window::Recent,
+    };
+    let whose = intent
+        .authority
+        .whose(found, tags, intent.desired.as_ref(), window, now_ms);
     if removing {
         return match whose {
             Whose::Ours | Whose::OurUnfinished => Ok(deleting(part(Step::Delete, found))),

@@ -69,8 +69,8 @@ fn delete(extra: Value) -> Intent {
 }
 
 fn provisioning(request_type: &str, extra: Value) -> Intent {
-    let mut intent =
-        for_provisioning(request_type, &properties(extra), "", "us-east-1").expect("a valid event");
+    let mut intent = for_provisioning(request_type, &properties(extra), None, "", "us-east-1")
+        .expect("a valid event");
     intent.arns = before_writing(&intent, FUNCTION, None).expect("checked");
     intent
 }
@@ -397,14 +397,22 @@ fn delete_removes_only_its_own_destination() {
         only(&plan_for(tagged_only).expect("a plan")).writes,
         [[Write::Delete]]
     );
-    let unfinished = Seen::Present {
+    // An untagged destination is removed only by the rollback Delete of the failed Create
+    // that made it: its id carries the creation time.
+    let unfinished = || Seen::Present {
         destination: Some(destination("us-east-1", TARGET, NOW, None)),
         tags: Tags::new(),
     };
-    assert_eq!(
-        only(&plan_for(unfinished).expect("a plan")).step,
-        Step::Delete
+    let plain = plan_for(unfinished()).expect("a plan");
+    assert_eq!(only(&plain).step, Step::Nothing);
+    let rollback = stack(
+        RequestKind::Delete {
+            physical_resource_id: format!("cfn-logs-destination:created:{NOW}-{NOW}:central"),
+        },
+        properties(json!({})),
     );
+    let removed = plan(&rollback, &seen(vec![("us-east-1", unfinished())]), NOW).expect("a plan");
+    assert_eq!(only(&removed).step, Step::Delete);
     assert_eq!(
         only(&plan_for(Seen::Absent).expect("a plan")).step,
         Step::Nothing
@@ -424,6 +432,56 @@ fn delete_removes_only_its_own_destination() {
             .as_deref()
             .is_some_and(|n| n.ends_with("it was left untouched")));
     }
+}
+
+#[test]
+fn only_a_request_that_creates_finds_an_untagged_destination_made_after_it_was_issued() {
+    let made = |created| Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, created, None)),
+        tags: Tags::new(),
+    };
+    let mut issued = create(json!({}));
+    issued.issued_ms = Some(NOW - 60_000);
+    let finish = plan(&issued, &seen(vec![("us-east-1", made(NOW - 30_000))]), NOW);
+    assert_eq!(only(&finish.expect("a plan")).step, Step::Finish);
+    // Made before the request was issued (more than the clock skew allows): someone else's.
+    let before = refused(&issued, &seen(vec![("us-east-1", made(NOW - 70_000))]));
+    assert!(before.contains("already exists"), "{before}");
+
+    // An in-place Update finds it made before it was issued: no longer ours.
+    let mut update = update(json!({}), json!({}));
+    update.issued_ms = Some(NOW - 60_000);
+    let reason = refused(&update, &seen(vec![("us-east-1", made(NOW - 70_000))]));
+    assert!(reason.contains("no longer managed"), "{reason}");
+    // Regions an Update removes never count an untagged destination as ours.
+    let mut removing = super::super::intent::for_stack(
+        &CfnRequest {
+            kind: RequestKind::Update {
+                physical_resource_id: "central".into(),
+                old_properties: properties(json!({"Regions": ["us-east-1", "eu-west-1"]})),
+            },
+            target: target(STACK, "Destination", "r1"),
+            properties: properties(json!({"Regions": ["us-east-1"]})),
+        },
+        "us-east-1",
+    )
+    .expect("valid")
+    .expect("work");
+    removing.arns = before_writing(&removing, FUNCTION, None).expect("checked");
+    removing.issued_ms = Some(NOW - 60_000);
+    let kept = plan(
+        &removing,
+        &seen(vec![
+            ("us-east-1", ours("us-east-1")),
+            ("eu-west-1", made(NOW)),
+        ]),
+        NOW,
+    )
+    .expect("a plan");
+    assert_eq!(
+        steps(&kept),
+        [("us-east-1", Step::Converge), ("eu-west-1", Step::Nothing)]
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! this request did is undone), and so does a request the watchdog interrupts: its reply names
 //! a destination this request may have created, and the Regions it finished.
 
+use super::names::created_id;
 use std::sync::{Arc, Mutex};
 
 /// One thing done in one Region.
@@ -11,6 +12,8 @@ pub enum Event {
     Creating,
     /// An attempt of it succeeded or got no answer: the destination may exist.
     Created,
+    /// The creation time AWS reported for a destination this request holds as its own.
+    CreatedAt(i64),
     /// The request took over its own earlier creation of the destination.
     TookOver,
     /// A write to the destination started.
@@ -85,6 +88,29 @@ impl Record {
             .then(|| self.name.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 
+    /// The id that names what this request holds for the rollback Delete: with the creation
+    /// times it saw, so that an untagged destination is removed only if it is the one this
+    /// request made (see [`created_id`]).
+    pub fn held_id(&self) -> Option<String> {
+        let name = self.held()?;
+        let times: Vec<i64> = self
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::CreatedAt(ms) => Some(*ms),
+                _ => None,
+            })
+            .collect();
+        let between = times.iter().min().zip(times.iter().max());
+        Some(
+            between
+                .and_then(|(first, last)| created_id(&name, *first, *last))
+                .unwrap_or(name),
+        )
+    }
+
     /// The Regions finished so far, by what was done, in the order they finished: "created in
     /// us-east-1 and eu-west-1; deleted in ap-south-1". `None` when none was.
     pub fn finished_so_far(&self) -> Option<String> {
@@ -151,5 +177,12 @@ mod tests {
         assert!(!record.touched("eu-west-1"));
         record.note("eu-west-1", Event::TookOver);
         assert_eq!(record.held().as_deref(), Some("central"));
+        assert_eq!(record.held_id().as_deref(), Some("central"));
+        record.note("us-east-1", Event::CreatedAt(2_000));
+        record.note("eu-west-1", Event::CreatedAt(1_000));
+        assert_eq!(
+            record.held_id().as_deref(),
+            Some("cfn-logs-destination:created:1000-2000:central")
+        );
     }
 }

@@ -43,7 +43,7 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
                 Blocker::Unreachable(error) => {
                     format!(
                         "{{region}}: it could not be looked at: {}",
-                        unreachable(error)
+                        unreachable(error, "{region}")
                     )
                 }
                 other => format!("{{region}}: it exists and {}", whose(other)),
@@ -68,7 +68,9 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
         ));
     }
     let unreachable = by_region(&|b| match b {
-        Blocker::Unreachable(error) => Some(format!("{{region}} ({})", unreachable(error))),
+        Blocker::Unreachable(error) => {
+            Some(format!("{{region}} ({})", unreachable(error, "{region}")))
+        }
         _ => None,
     });
     if !unreachable.is_empty() {
@@ -105,15 +107,17 @@ fn not_adoptable(name: &str, manager: &str) -> String {
 }
 
 /// An opt-in Region that is not enabled answers every call with a credentials error; say so.
-fn unreachable(error: &AwsError) -> String {
+fn unreachable(error: &AwsError, region: &str) -> String {
     let credentials = matches!(
         error.code.as_deref(),
         Some("UnrecognizedClientException" | "InvalidClientTokenId" | "InvalidSignatureException")
     );
     if credentials {
         format!(
-            "{error}. If this is an opt-in Region, it may not be enabled in this account: enable \
-             it or remove it from Regions"
+            "{error}. If {region} is an opt-in Region, it may not be enabled for this account: \
+             enable it in the AWS console (Account settings > AWS Regions) or with `aws account \
+             enable-region --region-name {region}`, wait until it shows Enabled, then retry; or \
+             remove it from Regions"
         )
     } else {
         error.to_string()

@@ -98,6 +98,7 @@ pub(super) fn parse_policy(check: &mut Checker, value: Option<&Value>) -> Option
         check.fail(KEY, "must be a JSON object (an IAM policy document)");
         return None;
     }
+    check_principals(check, &document);
     let text = document.to_string();
     if text.len() > MAX_POLICY_BYTES {
         check.fail(
@@ -113,10 +114,39 @@ pub(super) fn parse_policy(check: &mut Checker, value: Option<&Value>) -> Option
     Some(Policy { document, text })
 }
 
+/// An `AWS` principal given as an ARN is refused by PutDestinationPolicy; say so before any
+/// write, naming the statement (its Sid, else its place) and the account ID to write.
+fn check_principals(check: &mut Checker, document: &Value) {
+    let statements: Vec<&Value> = match document.get("Statement") {
+        Some(Value::Array(statements)) => statements.iter().collect(),
+        Some(statement) => vec![statement],
+        None => Vec::new(),
+    };
+    for (i, statement) in statements.into_iter().enumerate() {
+        let principals = match statement.get("Principal").and_then(|p| p.get("AWS")) {
+            Some(Value::Array(list)) => list.iter().collect(),
+            Some(single) => vec![single],
+            None => Vec::new(),
+        };
+        let which = match statement.get("Sid").and_then(Value::as_str) {
+            Some(sid) => format!("statement {sid:?}"),
+            None => format!("Statement[{i}]"),
+        };
+        for principal in principals.into_iter().filter_map(Value::as_str) {
+            if let Some(advice) = super::grants::arn_principal_advice(principal) {
+                check.fail(
+                    "DestinationPolicy",
+                    format!("{which} has the ARN principal {principal:?}, {advice}"),
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::parse;
-    use super::super::testing::{errors, with};
+    use super::super::testing::{errors, rules, with};
     use serde_json::json;
 
     #[test]
@@ -162,6 +192,31 @@ mod tests {
         assert!(!single
             .resources_not_naming("arn:aws:logs:eu-west-1:1:destination:centrum")
             .is_empty());
+    }
+
+    #[test]
+    fn arn_principals_are_refused_naming_the_statement_and_the_account_id() {
+        let message = rules(parse(&with(
+            "DestinationPolicy",
+            json!({"Statement": [
+                {"Sid": "Senders", "Principal": {"AWS": ["111122223333", "arn:aws:iam::444455556666:root"]}},
+                {"Principal": {"AWS": "arn:aws:iam::777788889999:role/sender"}},
+                {"Principal": "*"}
+            ]}),
+        )))
+        .unwrap_err();
+        assert_eq!(
+            message,
+            "DestinationPolicy statement \"Senders\" has the ARN principal \
+             \"arn:aws:iam::444455556666:root\", which CloudWatch Logs refuses in a destination \
+             policy (\"Principal section of policy contains ARN instead of account ID\"): write \
+             the account ID \"444455556666\" instead; DestinationPolicy Statement[1] has the ARN \
+             principal \"arn:aws:iam::777788889999:role/sender\", which CloudWatch Logs refuses \
+             in a destination policy (\"Principal section of policy contains ARN instead of \
+             account ID\"): write the account ID \"777788889999\" instead"
+        );
+        let single = json!({"Statement": {"Principal": {"AWS": "111122223333"}}});
+        assert!(parse(&with("DestinationPolicy", single)).is_ok());
     }
 
     #[test]

@@ -74,7 +74,15 @@ pub(crate) fn parse_grants(
         return None;
     }
     for entry in parse_list(check, ALLOWED_ACCOUNTS, map.get(ALLOWED_ACCOUNTS)) {
-        if let Some(rule) = account_rule_broken(&entry.value) {
+        if let Some(advice) = arn_principal_advice(&entry.value) {
+            check.fail(
+                entry.at,
+                format!(
+                    "must be an account ID, not an ARN ({:?}), {advice}",
+                    entry.value
+                ),
+            );
+        } else if let Some(rule) = account_rule_broken(&entry.value) {
             check.fail(entry.at, rule);
         } else {
             grants.accounts.insert(entry.value);
@@ -114,6 +122,23 @@ pub(crate) fn parse_grants(
 
 fn fail_entry(check: &mut Checker, entry: Entry, rule: &str) {
     check.fail(entry.at, format!("{rule} (got {:?})", entry.value));
+}
+
+/// PutDestinationPolicy answers a principal such as `arn:aws:iam::111122223333:root` with
+/// InvalidParameterException (public report: aws-cdk issue 14578): for an ARN, what to say
+/// and which account ID to write instead.
+pub(super) fn arn_principal_advice(principal: &str) -> Option<String> {
+    let fields: Vec<&str> = principal.strip_prefix("arn:")?.splitn(5, ':').collect();
+    let instead = match fields.get(3) {
+        Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("write the account ID {id:?} instead")
+        }
+        _ => "write the 12-digit ID of the account instead".to_owned(),
+    };
+    Some(format!(
+        "which CloudWatch Logs refuses in a destination policy (\"Principal section of policy \
+         contains ARN instead of account ID\"): {instead}"
+    ))
 }
 
 /// Twelve digits. A shorter run of digits is almost always an account ID whose leading zero
@@ -242,6 +267,25 @@ mod tests {
         assert!(grants(json!({"AllowedAccounts": ["1111222233334"]}))
             .unwrap_err()
             .contains("12-digit"));
+    }
+
+    #[test]
+    fn an_account_given_as_an_arn_names_the_account_id_to_write() {
+        let message =
+            grants(json!({"AllowedAccounts": ["111122223333", "arn:aws:iam::444455556666:root"]}))
+                .unwrap_err();
+        assert_eq!(
+            message,
+            "AllowedAccounts[1] must be an account ID, not an ARN \
+             (\"arn:aws:iam::444455556666:root\"), which CloudWatch Logs refuses in a \
+             destination policy (\"Principal section of policy contains ARN instead of account \
+             ID\"): write the account ID \"444455556666\" instead"
+        );
+        assert!(
+            grants(json!({"AllowedAccounts": ["arn:aws:iam::aws:policy/x"]}))
+                .unwrap_err()
+                .contains("write the 12-digit ID of the account instead")
+        );
     }
 
     #[test]

@@ -40,8 +40,45 @@ fn name_rule_broken(name: &str) -> Option<String> {
     None
 }
 
+/// Characters a destination ARN may hold besides ASCII letters and digits: TagResource,
+/// UntagResource and ListTagsForResource take it as `resourceArn`, whose pattern in the
+/// service model is `[\w+=/:,.@-]*` (`\w` being ASCII). With at most 512 such characters the
+/// ARN also stays under that member's 1011-character limit.
+const ARN_PUNCTUATION: &str = "_+=/:,.@-";
+
+fn fits_a_tagging_arn(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ARN_PUNCTUATION.contains(c)
+}
+
+/// A name CloudWatch Logs accepts whose ARN the tagging APIs can also address. PutDestination
+/// takes any name without `:` or `*`, but a destination that cannot be tagged cannot carry the
+/// ownership tag, so such a name is refused before anything is written.
+pub fn is_taggable_name(name: &str) -> bool {
+    is_valid_name(name) && name.chars().all(fits_a_tagging_arn)
+}
+
+fn untaggable_rule_broken(name: &str) -> Option<String> {
+    let mut refused: Vec<char> = Vec::new();
+    for c in name.chars().filter(|c| !fits_a_tagging_arn(*c)) {
+        if !refused.contains(&c) {
+            refused.push(c);
+        }
+    }
+    if refused.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = refused.iter().map(|c| format!("{c:?}")).collect();
+    Some(format!(
+        "must contain only ASCII letters, digits and _ + = / , . @ - (got {name:?}, which has \
+         {}): the tagging APIs (TagResource, ListTagsForResource) take the destination's ARN, \
+         whose pattern is [\\w+=/:,.@-]*, so a destination with this name could never carry \
+         its tags",
+        listed.join(" ")
+    ))
+}
+
 pub(super) fn check_name(check: &mut Checker, name: &str) {
-    if let Some(rule) = name_rule_broken(name) {
+    if let Some(rule) = name_rule_broken(name).or_else(|| untaggable_rule_broken(name)) {
         check.fail("DestinationName", rule);
     }
 }
@@ -123,7 +160,11 @@ mod tests {
         // 512 characters, but 1536 bytes: too long for a PhysicalResourceId.
         assert!(errors(with("DestinationName", json!("日".repeat(512))))
             .contains("DestinationName must be at most 1024 bytes"));
-        assert!(parse(&with("DestinationName", json!("日".repeat(341)))).is_ok());
+        let wide = errors(with("DestinationName", json!("日".repeat(341))));
+        assert!(
+            wide.contains("DestinationName must contain only ASCII"),
+            "{wide}"
+        );
         assert_eq!(
             parse(&with("DestinationName", json!("")))
                 .expect("empty is absent")
@@ -137,5 +178,23 @@ mod tests {
                 .as_deref(),
             Some("42")
         );
+    }
+
+    #[test]
+    fn names_the_tagging_apis_cannot_address_are_refused_naming_the_characters() {
+        let reason = errors(with("DestinationName", json!("central logs#1!é# ")));
+        assert!(
+            reason.contains("DestinationName must contain only ASCII letters")
+                && reason.contains("which has ' ' '#' '!' 'é'):")
+                && reason.contains("[\\w+=/:,.@-]*"),
+            "{reason}"
+        );
+        // One rule at a time: a ':' is reported by the name rule alone.
+        assert!(!errors(with("DestinationName", json!("a:b c"))).contains("ASCII"));
+        let every_allowed = "Az09_+=/,.@-";
+        assert!(parse(&with("DestinationName", json!(every_allowed))).is_ok());
+        assert!(super::is_taggable_name(every_allowed));
+        assert!(!super::is_taggable_name("a b") && super::is_valid_name("a b"));
+        assert!(!super::is_taggable_name("a:b"));
     }
 }

@@ -164,6 +164,18 @@ pub const WRITES: [&str; 5] = [
     "UntagResource",
 ];
 
+/// A failed Create's id that names `name` for the rollback Delete, with the creation times
+/// the Create saw: the Delete removes an untagged destination only if it is that one.
+pub fn assert_names_for_rollback(id: &str, name: &str) {
+    let created = id
+        .strip_prefix("cfn-logs-destination:created:")
+        .and_then(|rest| rest.split_once(':'));
+    assert!(
+        created.is_some_and(|(times, named)| named == name && times.contains('-')),
+        "the reply does not name {name} for the rollback: {id}"
+    );
+}
+
 pub fn writes(calls: &[String]) -> Vec<&String> {
     calls
         .iter()

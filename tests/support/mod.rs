@@ -7,7 +7,8 @@
 //! - [`FaultProxy`] / [`BlackHole`]: failures moto never produces; in
 //!   [`AwsMode::Strict`] (the rig's default, `CFN_TEST_AWS=moto` for plain moto) the
 //!   proxy also answers as AWS does where moto is looser. Point the function at
-//!   [`FaultProxy::to_moto`], never at moto itself.
+//!   [`FaultProxy::to_moto`], never at moto itself. [`round_trips`] counts, from the
+//!   proxy's record, the round trips a request waited for.
 //! - [`Function`]: the compiled binary, started as Lambda would start it.
 //! - [`cfn`]: CloudFormation request bodies.
 //!
@@ -25,8 +26,10 @@ mod http;
 mod moto;
 mod proxy;
 mod receiver;
+mod rounds;
 mod runtime_api;
 mod strict;
+mod throttle;
 mod upstream;
 
 pub use cfn::{
@@ -38,13 +41,18 @@ pub use moto::{
     destination_exists, destinations_named, logs_client, logs_client_in, logs_client_with_retries,
     moto_endpoint,
 };
-pub use proxy::{BlackHole, FaultProxy, Times};
+pub use proxy::{BlackHole, CallRecord, CallSpan, FaultProxy, Times};
 pub use receiver::{Answered, Behaviour, RecordedPut, ResponseReceiver, SECRET_SIGNATURE};
+pub use rounds::{round_trips, round_trips_by_region};
 pub use runtime_api::{
     deadline_header, Invocation, Outcome, RuntimeApi, RuntimePost, RuntimePostKind,
     DEFAULT_FUNCTION_ARN,
 };
-pub use strict::{AwsMode, MODE_VAR, TEST_MESSAGE_FAILURE, TOO_MANY_TAGS, UNKNOWN_TOKEN};
+pub use strict::{
+    parse_region_list, AwsMode, ARN_PRINCIPAL, DISABLED_REGIONS_VAR, MODE_VAR,
+    TEST_MESSAGE_FAILURE, TOO_MANY_TAGS, UNKNOWN_TOKEN,
+};
+pub use throttle::RATE_EXCEEDED;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -13,6 +13,16 @@ use aws_sdk_cloudwatchlogs::config::{BehaviorVersion, Credentials, Region};
 
 const MOTO_START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Kinesis streams (`REGION/NAME`, in moto's account 123456789012) that exist from the start:
+/// the targets the tests, the demo's events and the benchmark point destinations at. In
+/// strict mode a PutDestination whose Kinesis target moto does not have fails its test
+/// message, as on AWS.
+pub const RIG_STREAMS: [&str; 3] = [
+    "us-east-1/central-logs",
+    "us-east-1/other-logs",
+    "us-east-1/rig",
+];
+
 struct Moto {
     endpoint: String,
     /// Never dropped (it lives in a static): we hold the write end of moto's
@@ -40,6 +50,7 @@ fn start_moto() -> Moto {
     let mut child = Command::new(&python)
         .arg(root.join("scripts/moto_server.py"))
         .arg("0")
+        .args(RIG_STREAMS)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit()) // moto's tracebacks help when a test fails

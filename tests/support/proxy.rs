@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use super::http::{read_body, serve_http, Body, ServerThread};
 use super::strict::{self, AwsMode};
+use super::throttle::{RateLimit, RATE_EXCEEDED};
 use super::upstream::{aws_error, Upstream};
 
 /// How many calls a [`FaultProxy::fail`] rule applies to.
@@ -65,10 +66,40 @@ impl Rule {
     }
 }
 
+/// One call as the proxy saw it: when it arrived and when its answer was ready, so that a
+/// caller can tell calls that overlapped from calls that waited for each other.
+#[derive(Clone, Debug)]
+pub struct CallSpan {
+    /// The operation (`"PutDestination"`, ...).
+    pub op: String,
+    /// The Region the call was signed for (empty when it was not signed).
+    pub region: String,
+    pub arrived: Instant,
+    /// When the proxy had its answer (a fault, or moto's): `None` while it has none, and for
+    /// ever for a call a [`FaultProxy::hang`] rule holds.
+    pub answered: Option<Instant>,
+}
+
 #[derive(Default)]
 struct State {
     rules: Vec<Rule>,
-    calls: Vec<(String, Instant)>,
+    calls: Vec<CallSpan>,
+    /// Every call with who made it and whether the rate limit throttled it.
+    records: Vec<CallRecord>,
+    limit: Option<RateLimit>,
+    /// Regions the rig's account has not enabled (strict mode).
+    disabled_regions: Vec<String>,
+}
+
+/// One call as the proxy saw it.
+#[derive(Clone, Debug)]
+pub struct CallRecord {
+    pub op: String,
+    pub region: String,
+    /// The access key that signed it: which function process called, when each has its own.
+    pub caller: String,
+    pub at: Instant,
+    pub throttled: bool,
 }
 
 /// An HTTP proxy for AWS JSON 1.1 calls (CloudWatch Logs). Point the function's
@@ -97,7 +128,10 @@ impl FaultProxy {
     /// A proxy in `mode` whatever the rig's mode (tests of the modes themselves).
     pub fn start_in(mode: AwsMode, upstream_endpoint: &str) -> Self {
         let upstream = Upstream::new(upstream_endpoint);
-        let state = Arc::new(watch::Sender::new(State::default()));
+        let state = Arc::new(watch::Sender::new(State {
+            disabled_regions: strict::disabled_regions_from_env(),
+            ..State::default()
+        }));
         let handler_state = state.clone();
         let server = ServerThread::spawn("fault-proxy", move |listener| {
             let upstream = Arc::new(upstream);
@@ -152,6 +186,29 @@ impl FaultProxy {
         self.add(op, Action::Hang);
     }
 
+    /// Throttle each API in each Region to `per_second` calls (a token bucket holding one
+    /// second's calls), as the account's quotas do: a call over it is answered 400
+    /// `ThrottlingException` "Rate exceeded". Applies in both modes, after the fault rules.
+    pub fn rate_limit(&self, per_second: u32) {
+        self.state
+            .send_modify(|s| s.limit = Some(RateLimit::new(per_second)));
+    }
+
+    /// In strict mode, `regions` answer as opt-in Regions the account has not enabled (as
+    /// those the rig setting `CFN_TEST_DISABLED_REGIONS` lists do): every call gets
+    /// `UnrecognizedClientException`. moto answers every Region.
+    pub fn disable_regions(&self, regions: &[&str]) {
+        self.state.send_modify(|s| {
+            s.disabled_regions
+                .extend(regions.iter().map(|r| (*r).to_owned()))
+        });
+    }
+
+    /// Every call so far with its caller and whether it was throttled.
+    pub fn records(&self) -> Vec<CallRecord> {
+        self.state.borrow().records.clone()
+    }
+
     /// Remove every rule: from now on, calls are forwarded untouched.
     pub fn clear_rules(&self) {
         self.state.send_modify(|s| s.rules.clear());
@@ -169,12 +226,23 @@ impl FaultProxy {
             .borrow()
             .calls
             .iter()
-            .map(|(op, _)| op.clone())
+            .map(|c| c.op.clone())
             .collect()
     }
 
     /// Calls with their arrival time, e.g. to check retry back-off.
     pub fn calls_with_times(&self) -> Vec<(String, Instant)> {
+        self.state
+            .borrow()
+            .calls
+            .iter()
+            .map(|c| (c.op.clone(), c.arrived))
+            .collect()
+    }
+
+    /// Calls in arrival order with their Region and their arrival and answer times, e.g. to
+    /// count the round trips a request waited for ([`super::round_trips`]).
+    pub fn call_spans(&self) -> Vec<CallSpan> {
         self.state.borrow().calls.clone()
     }
 
@@ -183,7 +251,7 @@ impl FaultProxy {
             .borrow()
             .calls
             .iter()
-            .filter(|(o, _)| o == op)
+            .filter(|c| c.op == op)
             .count()
     }
 
@@ -192,7 +260,7 @@ impl FaultProxy {
         let mut rx = self.state.subscribe();
         let reached = tokio::time::timeout(
             timeout,
-            rx.wait_for(|s| s.calls.iter().filter(|(o, _)| o == op).count() >= n),
+            rx.wait_for(|s| s.calls.iter().filter(|c| c.op == op).count() >= n),
         )
         .await
         .is_ok();
@@ -224,9 +292,29 @@ async fn handle(
         .unwrap_or_default()
         .to_string();
 
+    let caller = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Credential=").nth(1))
+        .and_then(|c| c.split('/').next())
+        .unwrap_or_default()
+        .to_string();
+
     let mut action = None;
+    let mut index = 0;
+    let mut throttled = false;
+    let mut enabled = true;
     state.send_modify(|s| {
-        s.calls.push((op.clone(), Instant::now()));
+        let now = Instant::now();
+        index = s.calls.len();
+        s.calls.push(CallSpan {
+            op: op.clone(),
+            region: region.clone(),
+            arrived: now,
+            answered: None,
+        });
+        enabled = !s.disabled_regions.contains(&region);
         if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op, &region)) {
             if let Action::Fail {
                 remaining: Times::N(n),
@@ -237,8 +325,39 @@ async fn handle(
             }
             action = Some(rule.action.clone());
         }
+        // The quota counts what reaches the service: calls a fault rule stands in for do not.
+        if action.is_none() {
+            if let Some(limit) = &mut s.limit {
+                throttled = !limit.admit(&op, &region, now);
+            }
+        }
+        s.records.push(CallRecord {
+            op: op.clone(),
+            region: region.clone(),
+            caller: caller.clone(),
+            at: now,
+            throttled,
+        });
     });
+    let response = if throttled {
+        aws_error(400, "ThrottlingException", RATE_EXCEEDED)
+    } else {
+        respond(action, &upstream, mode, &op, (&region, enabled), req).await
+    };
+    // Recorded before the answer is written back, so a call the caller sends because of this
+    // answer always arrives after it.
+    state.send_modify(|s| s.calls[index].answered = Some(Instant::now()));
+    response
+}
 
+async fn respond(
+    action: Option<Action>,
+    upstream: &Upstream,
+    mode: AwsMode,
+    op: &str,
+    (region, enabled): (&str, bool),
+    req: Request<Incoming>,
+) -> Response<Body> {
     // Fault rules come first, as a failing network or service would.
     match action {
         Some(Action::Fail {
@@ -254,7 +373,7 @@ async fn handle(
     let (parts, body) = req.into_parts();
     let body = read_body(body).await;
     match mode {
-        AwsMode::Strict => strict::answer(&upstream, &op, &region, &parts, body).await,
+        AwsMode::Strict => strict::answer(upstream, op, (region, enabled), &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
     }
 }

@@ -11,6 +11,14 @@ use serde_json::{json, Value};
 use super::http::Body;
 use super::upstream::{aws_error, aws_error_with, Upstream};
 
+mod describe;
+mod service;
+mod validate;
+
+use describe::describe_destinations;
+pub use service::ARN_PRINCIPAL;
+use validate::{invalid, name, required, resource_arn, tags};
+
 /// The environment variable that picks the rig's mode: `strict` (the default) or `moto`.
 pub const MODE_VAR: &str = "CFN_TEST_AWS";
 
@@ -54,23 +62,43 @@ fn in_the_rigs_partition(region: &str) -> bool {
         .iter()
         .any(|prefix| region.starts_with(prefix))
 }
-const MAX_TAGS: usize = 50;
+pub(super) const MAX_TAGS: usize = 50;
 /// DescribeDestinations' `limit`: 1-50, 50 when absent.
-const MAX_PAGE: usize = 50;
+pub(super) const MAX_PAGE: usize = 50;
 const MAX_POLICY_BYTES: usize = 5120;
-const NAME_PATTERN: &str = "[^:*]*";
-const TAG_KEY_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$";
-const TAG_VALUE_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
+pub(super) const NAME_PATTERN: &str = "[^:*]*";
+pub(super) const TAG_KEY_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$";
+pub(super) const TAG_VALUE_PATTERN: &str = r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$";
 
-/// Answers one call the fault rules left alone.
+/// The rig setting that lists Regions (comma-separated) the rig's account has not enabled:
+/// opt-in Regions, which answer every call as they would a stranger's credentials.
+pub const DISABLED_REGIONS_VAR: &str = "CFN_TEST_DISABLED_REGIONS";
+
+/// The Regions [`DISABLED_REGIONS_VAR`] lists.
+pub fn disabled_regions_from_env() -> Vec<String> {
+    parse_region_list(&std::env::var(DISABLED_REGIONS_VAR).unwrap_or_default())
+}
+
+pub fn parse_region_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Answers one call the fault rules left alone. `enabled`: whether the rig's account has
+/// enabled the caller's Region.
 pub(super) async fn answer(
     upstream: &Upstream,
     op: &str,
-    region: &str,
+    (region, enabled): (&str, bool),
     parts: &Parts,
     body: Bytes,
 ) -> Response<Body> {
-    if !in_the_rigs_partition(region) {
+    // Not enabled (ScoutSuite issue 1389, aws-nuke issue 774), or another partition's Region.
+    if !enabled || !in_the_rigs_partition(region) {
         return aws_error(400, "UnrecognizedClientException", UNKNOWN_TOKEN);
     }
     let input: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -90,6 +118,10 @@ pub(super) async fn answer(
             if input["tags"].as_object().is_some_and(|t| !t.is_empty()) {
                 return aws_error(400, "InvalidParameterException", TEST_MESSAGE_FAILURE);
             }
+            let target = input["targetArn"].as_str().unwrap_or_default();
+            if let Some(answer) = service::test_message(upstream, target).await {
+                return answer;
+            }
         }
         "PutDestinationPolicy" => {
             name(&mut broken, &input, "destinationName", true);
@@ -104,6 +136,9 @@ pub(super) async fn answer(
                             policy.len()
                         ),
                     );
+                }
+                if let Some(answer) = service::arn_principals(policy) {
+                    return answer;
                 }
             }
         }
@@ -130,6 +165,7 @@ pub(super) async fn answer(
             return describe_destinations(upstream, caller, &input).await;
         }
         "TagResource" => {
+            resource_arn(&mut broken, &input);
             tags(&mut broken, &input);
             if let Some(answer) = invalid(&broken) {
                 return answer;
@@ -164,6 +200,10 @@ pub(super) async fn answer(
             }
         }
         "UntagResource" | "ListTagsForResource" => {
+            resource_arn(&mut broken, &input);
+            if let Some(answer) = invalid(&broken) {
+                return answer;
+            }
             let arn = input["resourceArn"].as_str().unwrap_or_default();
             if let Err(answer) = must_exist(upstream, caller, arn).await {
                 return answer;
@@ -175,79 +215,6 @@ pub(super) async fn answer(
         return answer;
     }
     upstream.forward(parts, body).await
-}
-
-/// AWS's validation answer when any member broke its model constraint.
-fn invalid(broken: &[String]) -> Option<Response<Body>> {
-    let count = broken.len();
-    (count > 0).then(|| {
-        let noun = if count == 1 { "error" } else { "errors" };
-        aws_error(
-            400,
-            "InvalidParameterException",
-            &format!("{count} validation {noun} detected: {}", broken.join("; ")),
-        )
-    })
-}
-
-fn required(broken: &mut Vec<String>, input: &Value, member: &str) {
-    match input.get(member).and_then(Value::as_str) {
-        None => broken.push(format!(
-            "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-        )),
-        Some("") => broken.push(format!("Value '' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1")),
-        Some(_) => {}
-    }
-}
-
-/// A destination name (or prefix): 1-512 characters, no `:` or `*`.
-fn name(broken: &mut Vec<String>, input: &Value, member: &str, is_required: bool) {
-    let Some(value) = input.get(member).and_then(Value::as_str) else {
-        if is_required {
-            required(broken, input, member);
-        }
-        return;
-    };
-    let at = format!("Value '{value}' at '{member}' failed to satisfy constraint: Member must");
-    if value.contains([':', '*']) {
-        broken.push(format!(
-            "{at} satisfy regular expression pattern: {NAME_PATTERN}"
-        ));
-    }
-    let chars = value.chars().count();
-    if chars < 1 {
-        broken.push(format!("{at} have length greater than or equal to 1"));
-    }
-    if chars > 512 {
-        broken.push(format!("{at} have length less than or equal to 512"));
-    }
-}
-
-/// TagResource's `tags`: 1-50 entries; keys 1-128 and values 0-256 characters of letters,
-/// digits, separators and `_ . : / = + - @`.
-fn tags(broken: &mut Vec<String>, input: &Value) {
-    let Some(tags) = input.get("tags").and_then(Value::as_object) else {
-        broken.push(
-            "Value null at 'tags' failed to satisfy constraint: Member must not be null".into(),
-        );
-        return;
-    };
-    if tags.is_empty() || tags.len() > MAX_TAGS {
-        broken.push(format!("Value at 'tags' failed to satisfy constraint: Member must have length between 1 and {MAX_TAGS}"));
-    }
-    let allowed = |c: char| {
-        c.is_alphanumeric() || (c.is_whitespace() && !c.is_control()) || "_.:/=+-@".contains(c)
-    };
-    for (key, value) in tags {
-        let value = value.as_str().unwrap_or_default();
-        let key_len = key.chars().count();
-        if !(1..=128).contains(&key_len) || !key.chars().all(allowed) {
-            broken.push(format!("Value '{key}' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length between 1 and 128, Member must satisfy regular expression pattern: {TAG_KEY_PATTERN}]"));
-        }
-        if value.chars().count() > 256 || !value.chars().all(allowed) {
-            broken.push(format!("Value '{value}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 256, Member must satisfy regular expression pattern: {TAG_VALUE_PATTERN}]"));
-        }
-    }
 }
 
 /// `NAME` of `arn:PARTITION:logs:REGION:ACCOUNT:destination:NAME`; `None` for other ARNs.
@@ -342,76 +309,4 @@ async fn delete_destination(
         }
     }
     deleted
-}
-
-/// ASCII-sorted by name, `limit` (default 50) per page, and a `nextToken` that resumes after
-/// the page's last name (moto returns everything unsorted and echoes the token).
-async fn describe_destinations(
-    upstream: &Upstream,
-    caller: &HeaderMap,
-    input: &Value,
-) -> Response<Body> {
-    let mut query = json!({});
-    if let Some(prefix) = input.get("DestinationNamePrefix") {
-        query["DestinationNamePrefix"] = prefix.clone();
-    }
-    let found = match upstream.call(caller, "DescribeDestinations", &query).await {
-        Ok(found) => found,
-        Err(answer) => return answer,
-    };
-    let mut all: Vec<Value> = found["destinations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let name_of = |d: &Value| d["destinationName"].as_str().unwrap_or_default().to_owned();
-    all.sort_by_key(name_of);
-    let after = match input.get("nextToken").and_then(Value::as_str) {
-        None => None,
-        Some(token) => match decode_token(token) {
-            Some(name) => Some(name),
-            None => {
-                return aws_error(
-                    400,
-                    "InvalidParameterException",
-                    "The specified nextToken is invalid.",
-                )
-            }
-        },
-    };
-    let limit = input
-        .get("limit")
-        .and_then(Value::as_u64)
-        .map_or(MAX_PAGE, |l| l as usize);
-    let rest: Vec<Value> = all
-        .into_iter()
-        .filter(|d| after.as_ref().is_none_or(|after| name_of(d) > *after))
-        .collect();
-    let page: Vec<Value> = rest.iter().take(limit).cloned().collect();
-    let mut output = json!({"destinations": page});
-    if rest.len() > limit {
-        if let Some(last) = page.last() {
-            output["nextToken"] = json!(encode_token(&name_of(last)));
-        }
-    }
-    super::http::response(
-        hyper::StatusCode::OK,
-        "application/x-amz-json-1.1",
-        output.to_string(),
-    )
-}
-
-/// An opaque token: the hex of the last name served.
-fn encode_token(last: &str) -> String {
-    last.bytes().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_token(token: &str) -> Option<String> {
-    if token.is_empty() || !token.len().is_multiple_of(2) {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..token.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
-        .collect();
-    String::from_utf8(bytes?).ok()
 }

@@ -101,11 +101,23 @@ impl Upstream {
         op: &str,
         input: &serde_json::Value,
     ) -> Result<serde_json::Value, Response<Body>> {
+        self.call_as(caller, &format!("Logs_20140328.{op}"), input)
+            .await
+    }
+
+    /// [`Self::call`] of any JSON 1.1 operation (`target` is its `X-Amz-Target`, e.g.
+    /// `Kinesis_20131202.DescribeStreamSummary`), signed with `caller`'s headers.
+    pub(super) async fn call_as(
+        &self,
+        caller: &HeaderMap,
+        target: &str,
+        input: &serde_json::Value,
+    ) -> Result<serde_json::Value, Response<Body>> {
         let mut builder = Request::builder()
             .method("POST")
             .uri(format!("{}/", self.base))
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", format!("Logs_20140328.{op}"));
+            .header("x-amz-target", target);
         for name in ["authorization", "x-amz-date", "x-amz-security-token"] {
             if let Some(value) = caller.get(name) {
                 builder = builder.header(name, value);
