@@ -25,6 +25,7 @@ pub async fn apply(logs: &Destinations, intent: &Intent, plan: &Plan, record: &R
         let Some(part) = plan.regions.iter().find(|p| p.region == region) else {
             return Ok(Applied::default());
         };
+        begin(intent, part, record);
         let applied = phases(&logs.in_region(&region), intent, part, &part.writes, record).await;
         if let Ok(applied) = &applied {
             if let Some(what) = finished(intent, part, applied.deleted) {
@@ -36,14 +37,9 @@ pub async fn apply(logs: &Destinations, intent: &Intent, plan: &Plan, record: &R
     .await
 }
 
-/// Runs `writes` (the plan's, or its undo) in one Region, starting from what was observed.
-pub async fn phases(
-    logs: &Destinations,
-    intent: &Intent,
-    part: &RegionPlan,
-    writes: &[Vec<Write>],
-    record: &Record,
-) -> Result<Applied, AwsError> {
+/// What starting a Region's step says, once: an adoption logs what it found, and taking over
+/// this request's own earlier creation is recorded (an interruption then names it).
+fn begin(intent: &Intent, part: &RegionPlan, record: &Record) {
     let region = part.region.as_str();
     let creating = matches!(intent.operation, Operation::Create | Operation::Replace);
     match part.step {
@@ -62,6 +58,17 @@ pub async fn phases(
         }
         _ => {}
     }
+}
+
+/// Runs `writes` (the plan's, or its undo) in one Region, starting from what was observed.
+pub async fn phases(
+    logs: &Destinations,
+    intent: &Intent,
+    part: &RegionPlan,
+    writes: &[Vec<Write>],
+    record: &Record,
+) -> Result<Applied, AwsError> {
+    let region = part.region.as_str();
     let mut applied = Applied {
         destination: part.found.clone(),
         deleted: false,

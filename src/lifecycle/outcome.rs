@@ -120,11 +120,11 @@ pub async fn for_stack(
             one_region_reason(intent, plan, &failures, &undone),
         )),
         Operation::Create | Operation::Replace => {
-            let left_behind: Vec<String> = undone.failed().into_iter().map(|(r, _)| r).collect();
+            let left_behind: Vec<&str> = undone.failed.iter().map(|(r, _)| r.as_str()).collect();
             let adopted = plan.regions.iter().any(|p| p.step == Step::Adopt);
             let mut reason = if intent.listed {
                 let mut reason = failed_in("Creating", name, &failures, intent.regions.len());
-                let removed = undone.succeeded();
+                let removed = &undone.succeeded;
                 if !removed.is_empty() {
                     reason.push_str(&format!(
                         ". It was removed again from {}",
@@ -134,7 +134,7 @@ pub async fn for_stack(
                 if !left_behind.is_empty() {
                     reason.push_str(&format!(
                         ". Removing it failed in {}",
-                        by_region(&undone.failed())
+                        by_region(&undone.failed)
                     ));
                 }
                 reason

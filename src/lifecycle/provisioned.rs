@@ -164,19 +164,19 @@ pub async fn for_provisioning(
         intent.regions.len(),
         by_region(&failures)
     );
-    let removed = undone.succeeded();
+    let removed = &undone.succeeded;
     if !removed.is_empty() {
         reason.push_str(&format!(
             ". This request had created it in {}, and removed it again",
             removed.join(", ")
         ));
     }
-    let not_removed = undone.failed();
+    let not_removed = &undone.failed;
     if !not_removed.is_empty() {
         reason.push_str(&format!(
             ". Removing what this request created failed in {}: send a Delete event listing \
              these Regions",
-            by_region(&not_removed)
+            by_region(not_removed)
         ));
     }
     let kept: Vec<String> = results

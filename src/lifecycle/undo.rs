@@ -8,23 +8,12 @@ use super::plan::{Plan, Step};
 use super::record::Record;
 use crate::destinations::{AwsError, Destinations};
 
-/// How undoing went, Region by Region (only Regions this request wrote in).
+/// How undoing went (only in Regions this request wrote in), worked out and logged once.
 pub struct Undone {
-    results: Vec<(String, Result<Applied, AwsError>)>,
-}
-
-impl Undone {
-    pub fn failed(&self) -> Vec<(String, String)> {
-        failed(&self.results)
-    }
-
-    pub fn succeeded(&self) -> Vec<String> {
-        self.results
-            .iter()
-            .filter(|(_, r)| r.is_ok())
-            .map(|(region, _)| region.clone())
-            .collect()
-    }
+    /// `(Region, AWS error)` where undoing failed.
+    pub failed: Vec<(String, String)>,
+    /// Regions where it was undone.
+    pub succeeded: Vec<String>,
 }
 
 /// Undoes what this request did, as the plan says for each Region: a Create or a rename is all
@@ -64,7 +53,21 @@ pub async fn undo(
         undone
     })
     .await;
-    Undone { results }
+    let mut undone = Undone {
+        failed: Vec::new(),
+        succeeded: Vec::new(),
+    };
+    for (region, result) in results {
+        match result {
+            Ok(_) => undone.succeeded.push(region),
+            Err(error) => {
+                let reason = error.to_string();
+                tracing::error!(region, reason, "undoing this request's work failed");
+                undone.failed.push((region, reason));
+            }
+        }
+    }
+    undone
 }
 
 /// The Regions whose work failed, each with why, logged one by one so that a Region's failure
@@ -108,7 +111,7 @@ pub fn one_region_reason(
     let name = &intent.name;
     let mut reason = failures.first().map(|(_, e)| e.clone()).unwrap_or_default();
     let adopted = plan.regions.iter().any(|p| p.step == Step::Adopt);
-    match (undone.failed().first(), adopted) {
+    match (undone.failed.first(), adopted) {
         (Some((_, error)), true) => reason.push_str(&format!(
             "; putting destination {name} back as it was found failed too ({error}): check its \
              target, role and tags"
@@ -116,7 +119,7 @@ pub fn one_region_reason(
         (Some((_, error)), false) => reason.push_str(&format!(
             "; removing destination {name} failed as well ({error})"
         )),
-        (None, true) if !undone.succeeded().is_empty() => reason.push_str(&format!(
+        (None, true) if !undone.succeeded.is_empty() => reason.push_str(&format!(
             "; destination {name} was put back as it was found"
         )),
         (None, _) => {}
