@@ -63,6 +63,8 @@ pub struct CfnRequest {
     pub kind: RequestKind,
     pub target: ReplyTarget,
     pub properties: Value,
+    /// `ResourceType` as the request gives it (`Custom::LogsDestination`, ...).
+    pub resource_type: String,
 }
 
 /// EventBridge-triggered provisioning: no stack, no ResponseURL; the invocation's result is
@@ -174,6 +176,7 @@ fn classify_cloudformation(payload: Value) -> Incoming {
         .get("PhysicalResourceId")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let resource_type = text_field(&payload, "ResourceType");
     let parsed = serde_json::from_value::<CloudFormationCustomResourceRequest>(payload)
         .map_err(|error| error.to_string())
         .and_then(|request| {
@@ -188,6 +191,7 @@ fn classify_cloudformation(payload: Value) -> Incoming {
             kind,
             target,
             properties,
+            resource_type,
         })),
         Err(error) => Incoming::Malformed {
             target,
@@ -272,6 +276,7 @@ fn provider_request(request: ProviderRequest) -> Option<CfnRequest> {
             logical_resource_id: common.logical_resource_id,
         },
         properties: common.resource_properties,
+        resource_type: common.resource_type,
     })
 }
 

@@ -3,7 +3,7 @@
 use crate::attributes;
 use crate::destinations::Destinations;
 use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
-use crate::lifecycle::{self, Done, Failed};
+use crate::lifecycle::{self, Done, Failed, Origin};
 use crate::metrics::{self, Source};
 use crate::mode::Mode;
 use crate::response::{redacted, Reply, ReplySender, Status};
@@ -20,6 +20,8 @@ pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
 #[derive(Clone, Debug)]
 pub struct App {
     pub destinations: Destinations,
+    /// How a stack request is checked with CloudFormation before any write.
+    pub origin: Origin,
     pub replies: Arc<ReplySender>,
     /// Which requests this function serves; the others are refused.
     pub mode: Mode,
@@ -27,9 +29,10 @@ pub struct App {
 
 impl App {
     /// A custom resource function; see [`App::with_mode`].
-    pub fn new(destinations: Destinations, replies: Arc<ReplySender>) -> App {
+    pub fn new(destinations: Destinations, origin: Origin, replies: Arc<ReplySender>) -> App {
         App {
             destinations,
+            origin,
             replies,
             mode: Mode::default(),
         }
@@ -177,13 +180,14 @@ impl App {
         let failed_create_id = lifecycle::failed_create_id(&request.target.request_id);
         self.destinations.start_request();
         let destinations = self.destinations.clone();
+        let origin = self.origin.clone();
         let function_arn = context.invoked_function_arn.clone();
         let record = lifecycle::Record::default();
         let work = measured.counting({
             let record = record.clone();
             async move {
                 inject_test_fault(&request);
-                lifecycle::run(&destinations, &request, &function_arn, &record).await
+                lifecycle::run(&destinations, &origin, &request, &function_arn, &record).await
             }
         });
         let interrupted = match watchdog::guard(work, budget.work_until).await {

@@ -15,4 +15,5 @@ pub mod metrics;
 pub mod mode;
 pub mod properties;
 pub mod response;
+pub mod stacks;
 pub mod watchdog;

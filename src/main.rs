@@ -1,4 +1,4 @@
-//! Wiring only: logging, the SDK client, the runtime loop.
+//! Wiring only: logging, the SDK clients, the runtime loop.
 #![recursion_limit = "256"]
 
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
@@ -6,9 +6,11 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
+use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::metrics::AwsCallCounter;
 use cfn_logs_destination::mode::Mode;
 use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
+use cfn_logs_destination::stacks::Stacks;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
@@ -64,7 +66,13 @@ async fn main() -> Result<(), Error> {
             .interceptor(AwsCallCounter)
             .build(),
     );
-    let app = App::new(Destinations::new(client), replies).with_mode(mode);
+    let stacks = aws_sdk_cloudformation::Client::from_conf(
+        aws_sdk_cloudformation::config::Builder::from(&config)
+            .interceptor(AwsCallCounter)
+            .build(),
+    );
+    let origin = Origin::from_env(Stacks::new(stacks))?;
+    let app = App::new(Destinations::new(client), origin, replies).with_mode(mode);
 
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

@@ -67,6 +67,8 @@ pub struct Counters {
     throttled: AtomicU32,
     /// The distinct Regions the attempts went to.
     regions: Mutex<Vec<String>>,
+    /// Why the request was refused as one CloudFormation did not send.
+    refused: Mutex<Option<&'static str>>,
 }
 
 impl Counters {
@@ -103,6 +105,13 @@ fn with_counters(f: impl FnOnce(&Counters)) {
 pub fn retrying() {
     with_counters(|c| {
         c.retries.fetch_add(1, Ordering::Relaxed);
+    });
+}
+
+/// The request was refused as one CloudFormation does not show; `why` is one of a fixed few.
+pub fn refused(why: &'static str) {
+    with_counters(|c| {
+        *c.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
     });
 }
 
@@ -245,6 +254,7 @@ impl Request {
                 reply_attempts,
                 throttled: c.throttled.load(Ordering::Relaxed),
                 regions: c.regions(),
+                refused: *c.refused.lock().unwrap_or_else(|p| p.into_inner()),
             }),
             error,
         };
@@ -280,6 +290,8 @@ pub struct RequestFigures {
     pub reply_attempts: u32,
     pub throttled: u32,
     pub regions: u32,
+    /// The `Why` of a refused request (`Refused` metric).
+    pub refused: Option<&'static str>,
 }
 
 /// The EMF document. Each metric is published by its dimensions and also without any (the
@@ -314,6 +326,15 @@ pub fn document(namespace: &str, timestamp_ms: u64, figures: &Figures) -> Value 
         ];
         for ((name, _), value) in REQUEST_METRICS.iter().zip(values) {
             root.insert((*name).into(), value);
+        }
+        if let Some(why) = r.refused {
+            directives.push(json!({
+                "Namespace": namespace,
+                "Dimensions": [["Why"], []],
+                "Metrics": [{"Name": "Refused", "Unit": "Count"}],
+            }));
+            root.insert("Why".into(), json!(why));
+            root.insert("Refused".into(), json!(1));
         }
     }
     if let Some(error) = figures.error {

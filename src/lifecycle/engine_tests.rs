@@ -48,6 +48,7 @@ fn request(kind: RequestKind, properties: Value) -> CfnRequest {
         kind,
         target: target(STACK, "Destination", "r1"),
         properties,
+        resource_type: "Custom::LogsDestination".into(),
     }
 }
 
@@ -92,6 +93,7 @@ async fn run_with(rules: &[&Rule], request: &CfnRequest) -> Result<Done, Failed>
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, rules);
     run(
         &Destinations::new(client),
+        &super::origin::unchecked(),
         request,
         FUNCTION,
         &Record::default(),

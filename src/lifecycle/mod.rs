@@ -1,7 +1,8 @@
 //! Every request, whatever its source, takes one path:
 //! 1. [`intent`]: what the request asks for and whom it acts for ([`authority`]); [`checks`]:
 //!    what can be known before any call;
-//! 2. [`observe`]: every Region involved, concurrently and once;
+//! 2. [`observe`]: every Region involved, concurrently and once, while [`origin`] checks a
+//!    stack request with CloudFormation;
 //! 3. [`plan`]: a pure function from the intent and the observation to each Region's writes
 //!    (and their undo), or a refusal before any write;
 //! 4. [`apply`]: the writes, Regions concurrently, each noted in the request's [`record`];
@@ -22,6 +23,7 @@ mod intent;
 mod issued;
 mod names;
 mod observe;
+pub mod origin;
 mod outcome;
 pub mod plan;
 mod provisioned;
@@ -35,6 +37,7 @@ use crate::event::{CfnRequest, ProvisionRequest, RequestKind};
 
 pub use authority::PROVISIONING_OWNER;
 pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
+pub use origin::Origin;
 pub use outcome::{Done, Failed};
 pub use provisioned::{Action, InRegion, Provisioned};
 pub use record::Record;
@@ -43,6 +46,7 @@ pub use record::Record;
 /// destination lives in the function's account, which names its ARN without a lookup.
 pub async fn run(
     logs: &Destinations,
+    origin: &Origin,
     request: &CfnRequest,
     function_arn: &str,
     record: &Record,
@@ -69,7 +73,21 @@ pub async fn run(
     intent.arns =
         checks::before_writing(&intent, function_arn, Some(&request.target)).map_err(fail)?;
     record.begin(&intent.name);
-    let observed = observe::observe(logs, &intent).await;
+    // CloudFormation is asked while the Regions are looked at: the check adds no round trip.
+    let (verified, observed) = futures_util::future::join(
+        origin::verify(origin, request, function_arn),
+        observe::observe(logs, &intent),
+    )
+    .await;
+    if let Err(refusal) = verified {
+        tracing::warn!(
+            why = refusal.why.as_str(),
+            saw = refusal.saw,
+            "refused a request CloudFormation does not show"
+        );
+        crate::metrics::refused(refusal.why.as_str());
+        return Err(fail(refusal.reason()));
+    }
     let plan = plan::plan(&intent, &observed, authority::now_ms())
         .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
     let results = apply::apply(logs, &intent, &plan, record).await;

@@ -37,6 +37,7 @@ fn stack(kind: RequestKind, properties: Value) -> Intent {
         kind,
         target: target(STACK, "Destination", "r1"),
         properties,
+        resource_type: "Custom::LogsDestination".into(),
     };
     let mut intent = for_stack(&request, "us-east-1")
         .expect("a valid request")
@@ -462,6 +463,7 @@ fn only_a_request_that_creates_finds_an_untagged_destination_made_after_it_was_i
             },
             target: target(STACK, "Destination", "r1"),
             properties: properties(json!({"Regions": ["us-east-1"]})),
+            resource_type: "Custom::LogsDestination".into(),
         },
         "us-east-1",
     )

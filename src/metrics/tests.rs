@@ -13,6 +13,7 @@ fn request(succeeded: bool) -> RequestFigures {
         reply_attempts: 2,
         throttled: 1,
         regions: 1,
+        refused: None,
     }
 }
 
@@ -214,4 +215,36 @@ fn only_the_three_request_types_are_dimension_values() {
         );
         assert_eq!(doc["RequestType"], shown, "{sent:?}");
     }
+}
+
+#[test]
+fn a_refused_request_is_counted_by_why() {
+    let mut refused = request(false);
+    refused.refused = Some("WrongPhysicalId");
+    let document = document(
+        "ns",
+        1,
+        &Figures {
+            request: Some(refused),
+            error: None,
+        },
+    );
+    assert_valid_emf(&document);
+    assert_eq!(directive(&document, 1)["Dimensions"], json!([["Why"], []]));
+    assert_eq!(directive(&document, 1)["Metrics"][0]["Name"], "Refused");
+    assert_eq!(document["Why"], "WrongPhysicalId");
+    assert_eq!(document["Refused"], 1);
+    let accepted = document_of(request(true));
+    assert!(accepted.get("Refused").is_none(), "{accepted}");
+}
+
+fn document_of(figures: RequestFigures) -> Value {
+    document(
+        "ns",
+        1,
+        &Figures {
+            request: Some(figures),
+            error: None,
+        },
+    )
 }

@@ -14,8 +14,10 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::{App, Failure};
+use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::mode::Mode;
 use cfn_logs_destination::response::ReplySender;
+use cfn_logs_destination::stacks::Stacks;
 use lambda_runtime::{Config, Context, LambdaEvent};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -97,7 +99,12 @@ impl Aws {
         let rules: Vec<&Rule> = reads.iter().chain(writes.iter().map(|(_, r)| r)).collect();
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, rules);
         Aws {
-            app: App::new(Destinations::new(client), Arc::new(ReplySender::new())).with_mode(mode),
+            app: App::new(
+                Destinations::new(client),
+                unchecked(),
+                Arc::new(ReplySender::new()),
+            )
+            .with_mode(mode),
             writes,
         }
     }
@@ -148,4 +155,15 @@ pub(crate) fn invoke(aws: &Aws, payload: Value) -> (Result<Value, Failure>, Vec<
             .wait_for_puts(before + 1, Duration::from_millis(5)),
     );
     (result, puts[before..].to_vec())
+}
+
+/// These properties test what the function makes of hostile input, in process: requests are
+/// not checked with CloudFormation here (the tests through the binary check every request).
+fn unchecked() -> Origin {
+    let config = aws_sdk_cloudformation::Config::builder()
+        .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+        .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+        .build();
+    let stacks = Stacks::new(aws_sdk_cloudformation::Client::from_conf(config));
+    Origin::new(stacks, false, Vec::new())
 }

@@ -1,0 +1,130 @@
+//! CloudFormation's own view of a stack: the calls that check a request against it.
+
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::Client;
+use std::fmt;
+
+/// A resource as `DescribeStackResource` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackResource {
+    pub resource_type: String,
+    /// `CREATE_IN_PROGRESS`, `UPDATE_COMPLETE`, ...
+    pub status: String,
+    /// Empty while CloudFormation has none (a Create in progress).
+    pub physical_id: String,
+}
+
+/// A failed CloudFormation call.
+#[derive(Clone, Debug)]
+pub struct StackError {
+    pub operation: &'static str,
+    pub stack: String,
+    /// AWS's error code; `None` when no answer came.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for StackError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} for stack {} failed: ", self.operation, self.stack)?;
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for StackError {}
+
+impl StackError {
+    /// CloudFormation answers `ValidationError` for a stack or resource it does not know.
+    fn is_unknown(&self) -> bool {
+        self.code.as_deref() == Some("ValidationError") && self.message.contains("does not exist")
+    }
+}
+
+/// CloudFormation's read calls, through one SDK client built once per process.
+#[derive(Clone, Debug)]
+pub struct Stacks {
+    client: Client,
+}
+
+impl Stacks {
+    pub fn new(client: Client) -> Self {
+        Stacks { client }
+    }
+
+    /// The resource `logical_id` of `stack_id`; `Ok(None)` when CloudFormation knows no such
+    /// stack or resource.
+    pub async fn resource(
+        &self,
+        stack_id: &str,
+        logical_id: &str,
+    ) -> Result<Option<StackResource>, StackError> {
+        let answer = self
+            .client
+            .describe_stack_resource()
+            .stack_name(stack_id)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+            .map_err(|e| stack_error("DescribeStackResource", stack_id, e));
+        let output = match answer {
+            Ok(output) => output,
+            Err(error) if error.is_unknown() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(output.stack_resource_detail().map(|d| StackResource {
+            resource_type: d.resource_type().unwrap_or_default().to_owned(),
+            status: d
+                .resource_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            physical_id: d.physical_resource_id().unwrap_or_default().to_owned(),
+        }))
+    }
+
+    /// The stack's status (`UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`, ...); `Ok(None)` when
+    /// CloudFormation knows no such stack.
+    pub async fn status(&self, stack_id: &str) -> Result<Option<String>, StackError> {
+        let answer = self
+            .client
+            .describe_stacks()
+            .stack_name(stack_id)
+            .send()
+            .await
+            .map_err(|e| stack_error("DescribeStacks", stack_id, e));
+        match answer {
+            Ok(output) => Ok(output
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_owned())),
+            Err(error) if error.is_unknown() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+}
+
+fn stack_error<E, R>(operation: &'static str, stack: &str, error: SdkError<E, R>) -> StackError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    let (code, message) = match error.as_service_error() {
+        Some(service) => (
+            service.code().map(str::to_owned),
+            service
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| DisplayErrorContext(service).to_string()),
+        ),
+        None => (None, DisplayErrorContext(&error).to_string()),
+    };
+    StackError {
+        operation,
+        stack: stack.to_owned(),
+        code,
+        message,
+    }
+}
