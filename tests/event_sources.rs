@@ -237,7 +237,8 @@ async fn stored_policy(name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint())
+    let aws = FaultProxy::to_moto();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
         .provisioning()
         .spawn();
 
@@ -255,7 +256,7 @@ async fn eventbridge_and_the_provider_framework_build_the_policy_too() {
     assert_eq!(statement["Resource"], created["Arn"], "{statement}");
 
     let runtime = RuntimeApi::start();
-    let _function = Function::builder(&runtime.address(), &moto_endpoint()).spawn();
+    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
     let name = unique_name("provider-grants");
     let mut granted = properties(&name);
     granted["AllowedAccounts"] = json!(["111122223333"]);

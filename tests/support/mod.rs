@@ -10,7 +10,8 @@
 //!   [`FaultProxy::to_moto`], never at moto itself. [`round_trips`] counts, from the
 //!   proxy's record, the round trips a request waited for.
 //! - [`Function`]: the compiled binary, started as Lambda would start it.
-//! - [`cfn`]: CloudFormation request bodies.
+//! - [`cfn`]: CloudFormation request bodies; [`cloudformation`]: CloudFormation's view of
+//!   the stacks, which the function checks each request with (the proxy answers its calls).
 //!
 //! Every server binds 127.0.0.1 on a free port and runs on its own thread with
 //! its own tokio runtime, so it keeps serving even while a test blocks, works
@@ -21,6 +22,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod cfn;
+pub mod cloudformation;
 mod function;
 mod http;
 mod moto;

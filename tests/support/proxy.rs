@@ -1,7 +1,7 @@
 //! Failures moto never produces: [`FaultProxy`] injects AWS errors, delays
 //! and hangs per operation, and in [`AwsMode::Strict`] answers as CloudWatch
-//! Logs does where moto is looser; [`BlackHole`] accepts connections and says
-//! nothing.
+//! Logs does where moto is looser; CloudFormation's calls go to the rig's
+//! [`cloudformation`] stand-in; [`BlackHole`] accepts connections and says nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tokio::sync::watch;
 
+use super::cloudformation;
 use super::http::{read_body, serve_http, Body, ServerThread};
 use super::strict::{self, AwsMode};
 use super::throttle::{RateLimit, RATE_EXCEEDED};
@@ -220,23 +221,34 @@ impl FaultProxy {
             .send_modify(|s| s.rules.push(Rule { op, action }));
     }
 
-    /// Operations called, in arrival order (`"PutDestination"`, ...).
+    /// CloudWatch Logs operations called, in arrival order (`"PutDestination"`, ...); the
+    /// checks with CloudFormation are [`Self::cloudformation_calls`].
     pub fn calls(&self) -> Vec<String> {
-        self.state
-            .borrow()
-            .calls
-            .iter()
-            .map(|c| c.op.clone())
+        self.calls_with_times()
+            .into_iter()
+            .map(|(op, _)| op)
             .collect()
     }
 
-    /// Calls with their arrival time, e.g. to check retry back-off.
+    /// CloudWatch Logs calls with their arrival time, e.g. to check retry back-off.
     pub fn calls_with_times(&self) -> Vec<(String, Instant)> {
         self.state
             .borrow()
             .calls
             .iter()
+            .filter(|c| !is_cloudformation(&c.op))
             .map(|c| (c.op.clone(), c.arrived))
+            .collect()
+    }
+
+    /// The CloudFormation calls (`DescribeStackResource`, `DescribeStacks`), in arrival order.
+    pub fn cloudformation_calls(&self) -> Vec<String> {
+        self.state
+            .borrow()
+            .calls
+            .iter()
+            .filter(|c| is_cloudformation(&c.op))
+            .map(|c| c.op.clone())
             .collect()
     }
 
@@ -274,17 +286,21 @@ async fn handle(
     mode: AwsMode,
     req: Request<Incoming>,
 ) -> Response<Body> {
-    // "Logs_20140328.PutDestination" -> "PutDestination".
-    let op = req
-        .headers()
+    let (parts, body) = req.into_parts();
+    let body = read_body(body).await;
+    // "Logs_20140328.PutDestination" -> "PutDestination"; CloudFormation's Query protocol
+    // names it in the body ("Action=DescribeStackResource").
+    let op = parts
+        .headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.rsplit('.').next())
-        .unwrap_or("<no X-Amz-Target>")
-        .to_string();
+        .map(str::to_owned)
+        .or_else(|| cloudformation::action(&body))
+        .unwrap_or_else(|| "<no X-Amz-Target>".to_owned());
     // The signing Region is in SigV4's credential scope: Credential=KEY/DATE/REGION/logs/...
-    let region = req
-        .headers()
+    let region = parts
+        .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|a| a.split("Credential=").nth(1))
@@ -292,8 +308,8 @@ async fn handle(
         .unwrap_or_default()
         .to_string();
 
-    let caller = req
-        .headers()
+    let caller = parts
+        .headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|a| a.split("Credential=").nth(1))
@@ -342,7 +358,15 @@ async fn handle(
     let response = if throttled {
         aws_error(400, "ThrottlingException", RATE_EXCEEDED)
     } else {
-        respond(action, &upstream, mode, &op, (&region, enabled), req).await
+        respond(
+            action,
+            &upstream,
+            mode,
+            &op,
+            (&region, enabled),
+            (parts, body),
+        )
+        .await
     };
     // Recorded before the answer is written back, so a call the caller sends because of this
     // answer always arrives after it.
@@ -356,10 +380,19 @@ async fn respond(
     mode: AwsMode,
     op: &str,
     (region, enabled): (&str, bool),
-    req: Request<Incoming>,
+    (parts, body): (hyper::http::request::Parts, bytes::Bytes),
 ) -> Response<Body> {
     // Fault rules come first, as a failing network or service would.
     match action {
+        Some(Action::Fail {
+            status,
+            error_type,
+            message,
+            ..
+        }) if is_cloudformation(op) => {
+            let status = hyper::StatusCode::from_u16(status).expect("valid status");
+            return cloudformation::error(status, &error_type, &message);
+        }
         Some(Action::Fail {
             status,
             error_type,
@@ -370,12 +403,18 @@ async fn respond(
         Some(Action::Delay(d)) => tokio::time::sleep(d).await,
         None => {}
     }
-    let (parts, body) = req.into_parts();
-    let body = read_body(body).await;
+    if is_cloudformation(op) {
+        return cloudformation::answer(&body);
+    }
     match mode {
         AwsMode::Strict => strict::answer(upstream, op, (region, enabled), &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
     }
+}
+
+/// The calls the rig's CloudFormation stand-in answers ([`cloudformation::answer`]).
+fn is_cloudformation(op: &str) -> bool {
+    matches!(op, "DescribeStackResource" | "DescribeStacks")
 }
 
 /// Accepts TCP connections and never reads or answers: the shape of a

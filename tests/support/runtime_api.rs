@@ -155,6 +155,8 @@ impl RuntimeApi {
     /// Queues an event without waiting; returns its request id. Pair with
     /// [`Self::wait_outcome`] to act while the function works on it.
     pub fn queue(&self, event: Value, deadline_header: &str) -> String {
+        // The rig plays CloudFormation: what it delivers, CloudFormation shows in progress.
+        super::cloudformation::issued(&event);
         let request_id = super::uuid_like();
         self.state.send_modify(|s| {
             s.queued.insert(
