@@ -195,7 +195,7 @@ async fn request_fields_are_copied_back_verbatim() {
     let name = unique_name("verbatim");
     let mut request = create_request(&stack.url(), "MyDestination01", props(&name));
     request["StackId"] = json!(
-        "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/Prod-Logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f"
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/Prod-Logs/0f9a4b20-1c2d-11ef-9a4b-0a1b2c3d4e5f"
     );
     request["RequestId"] = json!(format!("{}-\"quoted\"-é", uuid_like()));
     // Stack::send compares the three fields with the request's on every reply.

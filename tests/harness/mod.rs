@@ -43,6 +43,8 @@ pub struct Answer {
     pub reply: Value,
     /// The CloudWatch Logs operations this invocation called.
     pub calls: Vec<String>,
+    /// The CloudFormation calls that checked it (`DescribeStackResource`, ...).
+    pub checks: Vec<String>,
 }
 
 impl Answer {
@@ -58,6 +60,11 @@ impl Answer {
         self.reply["PhysicalResourceId"]
             .as_str()
             .unwrap_or_default()
+    }
+
+    /// Every AWS call it made: CloudWatch Logs' and CloudFormation's.
+    pub fn aws_calls(&self) -> usize {
+        self.calls.len() + self.checks.len()
     }
 }
 
@@ -96,6 +103,7 @@ impl Stack {
     pub async fn invoke(&self, event: &Value) -> Answer {
         let puts_before = self.receiver.puts().len();
         let calls_before = self.proxy.calls().len();
+        let checks_before = self.proxy.cloudformation_calls().len();
         let invocation = self.runtime.invoke(event.clone(), DEADLINE).await;
         // The function posts its outcome after the reply, so every PUT has arrived by now.
         let puts: Vec<RecordedPut> = self.receiver.puts().split_off(puts_before);
@@ -105,6 +113,7 @@ impl Stack {
             puts,
             reply,
             calls: self.proxy.calls().split_off(calls_before),
+            checks: self.proxy.cloudformation_calls().split_off(checks_before),
         }
     }
 

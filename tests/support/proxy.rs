@@ -49,13 +49,14 @@ struct Rule {
 }
 
 impl Rule {
-    /// `op` is an operation, `"*"`, or `REGION/operation` for calls signed for that Region.
+    /// `op` is an operation, `"*"` (every CloudWatch Logs operation), or `REGION/operation`
+    /// for calls signed for that Region.
     fn matches(&self, op: &str, region: &str) -> bool {
         let (want_region, want_op) = match self.op.split_once('/') {
             Some((r, o)) => (Some(r), o),
             None => (None, self.op.as_str()),
         };
-        (want_op == op || want_op == "*")
+        (want_op == op || (want_op == "*" && !is_cloudformation(op)))
             && want_region.is_none_or(|r| r == region)
             && !matches!(
                 self.action,
@@ -342,7 +343,8 @@ async fn handle(
             action = Some(rule.action.clone());
         }
         // The quota counts what reaches the service: calls a fault rule stands in for do not.
-        if action.is_none() {
+        // It is CloudWatch Logs': CloudFormation's calls have quotas of their own.
+        if action.is_none() && !is_cloudformation(&op) {
             if let Some(limit) = &mut s.limit {
                 throttled = !limit.admit(&op, &region, now);
             }
