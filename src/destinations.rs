@@ -92,6 +92,12 @@ impl AwsError {
         self.code.as_deref() == Some("ResourceNotFoundException")
     }
 
+    /// AWS answered and refused the call for good: it changed nothing. (No answer, or a
+    /// transient error after retries, may follow an attempt that did change something.)
+    pub fn is_refusal(&self) -> bool {
+        self.code.is_some() && self.retry() != Retry::Transient
+    }
+
     /// The IAM propagation failure: AWS could not use the role to reach the target.
     pub fn is_test_message_failure(&self) -> bool {
         self.code.as_deref() == Some("InvalidParameterException")
@@ -278,6 +284,27 @@ impl Destinations {
         E: ProvideErrorMetadata + std::error::Error + 'static,
         R: fmt::Debug,
     {
+        self.call_checked(operation, name, attempt, |_| async { Ok(()) })
+            .await
+    }
+
+    /// [`Self::call`], with `check(n)` before attempt `n` (from 0): an error from it ends the
+    /// call without that attempt.
+    async fn call_checked<T, E, R, F, Fut, C, CFut>(
+        &self,
+        operation: &'static str,
+        name: &str,
+        attempt: F,
+        check: C,
+    ) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+        R: fmt::Debug,
+        C: Fn(u32) -> CFut,
+        CFut: Future<Output = Result<(), AwsError>>,
+    {
         let started = Instant::now();
         let mut pause = FIRST_PAUSE;
         let mut attempts = 0;
@@ -286,6 +313,10 @@ impl Destinations {
         let place = &self.place;
         let step = self.set_step(None, format!("{operation} for destination {name}{place}"));
         loop {
+            if let Err(stop) = check(attempts).await {
+                self.end_step(step);
+                return Err(stop);
+            }
             let error = match attempt().await.map_err(|e| aws_error(operation, name, e)) {
                 Ok(value) => {
                     self.end_step(step);
@@ -408,34 +439,48 @@ impl Destinations {
     /// Creates a destination, or points one at another target and role. It never carries
     /// tags: AWS answers PutDestination with tags by failing its test message (see the
     /// README's Fidelity section), so tags are set with TagResource once the destination exists.
-    /// `may_exist` is called after every attempt that succeeded or got no answer: the
-    /// destination may exist from then on, even if a later attempt fails.
-    pub async fn put(
+    /// `may_exist(sent_ms)` is called after every attempt that succeeded or got no answer,
+    /// with when it was sent (ms since the epoch): the destination may exist from then on,
+    /// even if a later attempt fails. `check(n)` runs before attempt `n` (from 0); an error
+    /// from it stops the put before that attempt: PutDestination creates or overwrites, so a
+    /// creating put looks again before each retry (see the lifecycle's apply).
+    pub async fn put<C, CFut>(
         &self,
         name: &str,
         target_arn: &str,
         role_arn: &str,
-        may_exist: impl Fn(),
-    ) -> Result<Destination, AwsError> {
+        may_exist: impl Fn(i64),
+        check: C,
+    ) -> Result<Destination, AwsError>
+    where
+        C: Fn(u32) -> CFut,
+        CFut: Future<Output = Result<(), AwsError>>,
+    {
         let may_exist = &may_exist;
         let output = self
-            .call("PutDestination", name, || async move {
-                let sent = self
-                    .client
-                    .put_destination()
-                    .destination_name(name)
-                    .target_arn(target_arn)
-                    .role_arn(role_arn)
-                    .send()
-                    .await;
-                if sent
-                    .as_ref()
-                    .map_or_else(|e| e.as_service_error().is_none(), |_| true)
-                {
-                    may_exist();
-                }
-                sent
-            })
+            .call_checked(
+                "PutDestination",
+                name,
+                || async move {
+                    let sent_ms = epoch_ms();
+                    let sent = self
+                        .client
+                        .put_destination()
+                        .destination_name(name)
+                        .target_arn(target_arn)
+                        .role_arn(role_arn)
+                        .send()
+                        .await;
+                    if sent
+                        .as_ref()
+                        .map_or_else(|e| e.as_service_error().is_none(), |_| true)
+                    {
+                        may_exist(sent_ms);
+                    }
+                    sent
+                },
+                check,
+            )
             .await
             .map_err(|e| {
                 let region = self.region().unwrap_or_default();
@@ -556,6 +601,13 @@ fn incomplete_listing(name: &str, why: &str) -> AwsError {
 
 fn to_hash_map(tags: &BTreeMap<String, String>) -> HashMap<String, String> {
     tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Now, in ms since the Unix epoch.
+pub fn epoch_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
 }
 
 /// Between half and all of `pause`, so that many stacks retrying at once spread out.

@@ -69,7 +69,8 @@ async fn put(logs: &Destinations) -> Result<Destination, AwsError> {
         NAME,
         "arn:aws:kinesis:us-east-1:1:stream/s",
         "arn:aws:iam::1:role/r",
-        || {},
+        |_| {},
+        |_| async { Ok(()) },
     )
     .await
 }

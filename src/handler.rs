@@ -195,6 +195,9 @@ impl App {
             Err(interrupted) => interrupted,
         };
         let mut reason = self.interruption_reason(interrupted, &record);
+        // Issue 15: put back, within seconds, what it changed of destinations that existed.
+        let restored = lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);
+        reason.push_str(&restored.await);
         let held = record.held();
         let held_id = record.held_id();
         let physical_resource_id = match known_id {
@@ -268,9 +271,16 @@ impl App {
                 .await
             }
         });
-        let outcome = watchdog::guard(work, budget.work_until)
-            .await
-            .unwrap_or_else(|interrupted| Err(self.interruption_reason(interrupted, &record)));
+        let outcome = match watchdog::guard(work, budget.work_until).await {
+            Ok(outcome) => outcome,
+            Err(interrupted) => {
+                let reason = self.interruption_reason(interrupted, &record);
+                // Issue 15: put back what it changed of destinations that existed before it.
+                let restored =
+                    lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);
+                Err(reason + &restored.await)
+            }
+        };
         let failed = outcome.is_err().then_some(Failure::REQUEST_FAILED);
         measured.publish(&request_type, failed.is_none(), 0, failed);
         let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());

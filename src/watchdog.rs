@@ -61,6 +61,9 @@ pub fn service_timeout(properties: &serde_json::Value) -> Option<Duration> {
         .then(|| Duration::from_secs(seconds))
 }
 
+/// How long an abandoned task is given to stop.
+const ABORT_WAIT: Duration = Duration::from_millis(100);
+
 /// Why the work produced no result.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Interrupted {
@@ -84,6 +87,9 @@ where
         Ok(Err(_)) => Err(Interrupted::Panicked("the task was cancelled".into())),
         Err(_) => {
             task.abort();
+            // Let the cancellation land, so that nothing of the work writes after this returns
+            // (what follows may put things back).
+            let _ = tokio::time::timeout(ABORT_WAIT, &mut task).await;
             Err(Interrupted::TimedOut)
         }
     }

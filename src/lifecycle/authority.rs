@@ -60,6 +60,21 @@ pub enum Window {
     Recent,
 }
 
+impl Window {
+    /// Whether a destination created at `created` (ms since the epoch) can be this request's
+    /// own creation.
+    pub fn admits(self, created: i64, now_ms: i64) -> bool {
+        let skew = CLOCK_SKEW.as_millis() as i64;
+        let (earliest, latest) = match self {
+            Window::Never => return false,
+            Window::Since(issued) => (issued - SKEW_MS, now_ms + skew),
+            Window::Between(first, last) => (first, last),
+            Window::Recent => (now_ms - UNFINISHED_WINDOW.as_millis() as i64, now_ms + skew),
+        };
+        (earliest..=latest).contains(&created)
+    }
+}
+
 /// Whose a destination found under the requested name is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Whose {
@@ -123,13 +138,6 @@ pub fn is_unfinished_creation(
     window: Window,
     now_ms: i64,
 ) -> bool {
-    let skew = CLOCK_SKEW.as_millis() as i64;
-    let (earliest, latest) = match window {
-        Window::Never => return false,
-        Window::Since(issued) => (issued - SKEW_MS, now_ms + skew),
-        Window::Between(first, last) => (first, last),
-        Window::Recent => (now_ms - UNFINISHED_WINDOW.as_millis() as i64, now_ms + skew),
-    };
     let policy_is_none_or_ours = match destination
         .access_policy
         .as_deref()
@@ -148,7 +156,7 @@ pub fn is_unfinished_creation(
         && destination.role_arn == desired.role_arn
         && destination
             .creation_time_ms
-            .is_some_and(|created| (earliest..=latest).contains(&created))
+            .is_some_and(|created| window.admits(created, now_ms))
 }
 
 pub fn now_ms() -> i64 {

@@ -513,29 +513,6 @@ async fn delete_leaves_a_destination_without_our_tag_alone() {
 }
 
 #[tokio::test]
-async fn the_role_propagation_failure_is_retried_until_it_clears() {
-    let put = mock!(Client::put_destination)
-        .sequence()
-        .error(|| {
-            PutDestinationError::InvalidParameterException(invalid_parameter(
-                "Could not deliver test message to specified destination. Check if the destination is valid.",
-            ))
-        })
-        .times(2)
-        .output(created)
-        .build();
-    let rules = [&no_destination(), &put, &tagged_as_ours()];
-    let done = run_with(
-        &rules,
-        &request(RequestKind::Create, properties_without_policy()),
-    )
-    .await
-    .expect("created after retries");
-    assert_eq!(put.num_calls(), 3);
-    assert_eq!(done.physical_resource_id, NAME);
-}
-
-#[tokio::test]
 async fn other_invalid_parameters_are_not_retried_and_explain_themselves() {
     let put = mock!(Client::put_destination).then_error(|| {
         PutDestinationError::InvalidParameterException(invalid_parameter("Role ARN is malformed"))
@@ -607,3 +584,6 @@ async fn a_failed_rename_back_to_a_name_it_still_owns_deletes_nothing() {
         failed.reason
     );
 }
+
+#[path = "restore_tests.rs"]
+mod restore_tests;

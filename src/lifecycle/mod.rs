@@ -41,6 +41,7 @@ pub use origin::Origin;
 pub use outcome::{Done, Failed};
 pub use provisioned::{Action, InRegion, Provisioned};
 pub use record::Record;
+pub use undo::undo_interrupted;
 
 /// Carries out one stack request. `function_arn` is the invoked function's ARN: the
 /// destination lives in the function's account, which names its ARN without a lookup.

@@ -5,7 +5,7 @@ use super::apply::Results;
 use super::intent::{Intent, Operation};
 use super::plan::{Plan, Step};
 use super::record::Record;
-use super::undo::{by_region, failed, failed_in, one_region_reason, undo};
+use super::undo::{failed, failed_in, one_region_reason, told, undo};
 use crate::destinations::{Destination, Destinations};
 
 /// A request that was carried out.
@@ -84,7 +84,7 @@ pub async fn for_stack(
             warning,
         });
     }
-    let undone = undo(logs, intent, plan, &results, record).await;
+    let undone = undo(logs, record).await;
     let fail = |id: &str, reason: String| Failed {
         physical_resource_id: id.to_owned(),
         reason,
@@ -111,42 +111,27 @@ pub async fn for_stack(
         Operation::Update if intent.listed => Err(fail(
             failed_id,
             finished_then(
-                failed_in("Updating", name, &failures, written),
+                failed_in("Updating", name, &failures, written) + &told(name, &undone),
                 "; the rollback (the old properties) returns them to their old state",
             ),
         )),
-        Operation::Delete | Operation::Update => Err(fail(
-            failed_id,
-            one_region_reason(intent, plan, &failures, &undone),
-        )),
+        Operation::Delete | Operation::Update => {
+            Err(fail(failed_id, one_region_reason(name, &failures, &undone)))
+        }
         Operation::Create | Operation::Replace => {
-            let left_behind: Vec<&str> = undone.failed.iter().map(|(r, _)| r.as_str()).collect();
-            let adopted = plan.regions.iter().any(|p| p.step == Step::Adopt);
+            let left_behind: Vec<&str> =
+                undone.not_removed.iter().map(|(r, _)| r.as_str()).collect();
             let mut reason = if intent.listed {
-                let mut reason = failed_in("Creating", name, &failures, intent.regions.len());
-                let removed = &undone.succeeded;
-                if !removed.is_empty() {
-                    reason.push_str(&format!(
-                        ". It was removed again from {}",
-                        removed.join(", ")
-                    ));
-                }
-                if !left_behind.is_empty() {
-                    reason.push_str(&format!(
-                        ". Removing it failed in {}",
-                        by_region(&undone.failed)
-                    ));
-                }
-                reason
+                failed_in("Creating", name, &failures, intent.regions.len()) + &told(name, &undone)
             } else {
-                one_region_reason(intent, plan, &failures, &undone)
+                one_region_reason(name, &failures, &undone)
             };
             let in_regions = if intent.listed {
                 format!(" in {}", left_behind.join(", "))
             } else {
                 String::new()
             };
-            if left_behind.is_empty() || adopted {
+            if left_behind.is_empty() {
                 Err(fail(failed_id, reason))
             } else if intent.operation == Operation::Replace {
                 reason.push_str(&format!(

@@ -8,7 +8,9 @@ use super::intent::{Intent, Operation};
 use super::names::OWNER_TAG;
 use super::observe::{Observation, Seen};
 pub use super::writes::Write;
-use super::writes::{adopt, converge, create, policy_write, requested, wanted_tags};
+use super::writes::{
+    adopt, converge, create, policy_write, put_back, requested, wanted_tags, without_system_tags,
+};
 use crate::destinations::{AwsError, Destination};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +37,9 @@ pub struct RegionPlan {
     /// The destination as observed, when it was described.
     pub found: Option<Destination>,
     pub writes: Vec<Vec<Write>>,
-    /// What undoing this Region's writes takes, should the request fail.
+    /// What undoing this Region's writes takes, should the request fail: the Delete of a
+    /// destination this request creates, or putting back what it changes of one that existed
+    /// before it (only the aspects its record shows it may have changed are put back).
     pub undo: Vec<Vec<Write>>,
     /// For the user although nothing is wrong (an adoption, a destination left alone).
     pub note: Option<String>,
@@ -175,10 +179,20 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
         Whose::Ours => {
             let mut owned = part(Step::Converge, found);
             owned.writes = converge(intent, desired, destination, tags);
-            // A Create that finds its own tagged destination is a redelivery of itself.
-            if intent.operation == Operation::Create && intent.authority.is_stack() {
-                owned.undo = vec![vec![Write::Delete]];
-            }
+            // A stack's Create that finds its own tagged destination made since it was issued
+            // is a redelivery of itself; anything older existed before this request (a
+            // resource removed with DeletionPolicy Retain and added back, a rename back to
+            // the original name) and is only ever put back, never removed.
+            let redelivered = intent.operation == Operation::Create
+                && intent.authority.is_stack()
+                && destination
+                    .creation_time_ms
+                    .is_some_and(|created| window.admits(created, now_ms));
+            owned.undo = if redelivered {
+                vec![vec![Write::Delete]]
+            } else {
+                put_back(destination, &without_system_tags(tags), &owned.writes)
+            };
             Ok(owned)
         }
         Whose::Others {

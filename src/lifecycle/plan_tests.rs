@@ -163,10 +163,22 @@ fn create_of_an_absent_destination_puts_then_tags_and_sets_the_policy_at_once() 
 fn create_takes_over_its_own_destination_tagged_or_unfinished_and_would_remove_it_on_failure() {
     let intent = create(json!({}));
     let plan_for = |seen_here| plan(&intent, &seen(vec![("us-east-1", seen_here)]), NOW);
-    let tagged = plan_for(ours("us-east-1")).expect("a plan");
+    let just_made = Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, NOW - 1_000, None)),
+        tags: owned_tag_set(),
+    };
+    let tagged = plan_for(just_made).expect("a plan");
     assert_eq!(only(&tagged).step, Step::Converge);
     assert!(only(&tagged).writes.is_empty(), "nothing differs");
     assert_eq!(only(&tagged).undo, [[Write::Delete]]);
+    // Its own tag on a destination made long before this request (a resource removed with
+    // DeletionPolicy Retain and added back): it existed before, so it is only put back.
+    let long_ago = plan_for(ours("us-east-1")).expect("a plan");
+    assert_eq!(only(&long_ago).step, Step::Converge);
+    assert!(
+        only(&long_ago).undo.is_empty(),
+        "nothing written, nothing to put back"
+    );
 
     let unfinished = Seen::Present {
         destination: Some(destination("us-east-1", TARGET, NOW - 1_000, None)),
@@ -227,14 +239,23 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
     assert!(
         matches!(&part.writes[2][0], Write::Policy { text, .. } if text.contains("OwnAccountOnly"))
     );
-    assert_eq!(part.undo.len(), 2);
-    assert!(matches!(part.undo[0][0], Write::Put { ref target_arn, .. } if target_arn == TARGET));
+    // Putting back is one round trip: target and role, the tags it changed, the policy.
     assert_eq!(
-        part.undo[1],
-        [
+        part.undo,
+        [[
+            Write::Put {
+                target_arn: TARGET.into(),
+                role_arn: ROLE.into(),
+                creates: false
+            },
             Write::Untag(vec![OWNER_TAG.into(), "team".into()]),
-            Write::Tag(tags(&[("legacy", "yes")]))
-        ]
+            Write::Tag(tags(&[("legacy", "yes")])),
+            Write::Policy {
+                text: "{}".into(),
+                force_update: true,
+                organization_hint: false
+            },
+        ]]
     );
     assert!(part
         .note
@@ -523,12 +544,16 @@ fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
     );
     let updated = plan_for(&put, own).expect("a plan");
     assert_eq!(only(&updated).step, Step::Converge);
-    assert!(
-        only(&updated).undo.is_empty(),
-        "it existed before this request"
-    );
     // The event is the whole tag set.
     assert!(only(&updated).writes[0].contains(&Write::Untag(vec!["old".into()])));
+    // It existed before this request: a failure puts back the tags it changed, never deletes.
+    assert_eq!(
+        only(&updated).undo,
+        [[
+            Write::Untag(vec!["team".into()]),
+            Write::Tag(tags(&[("old", "x")]))
+        ]]
+    );
 
     let untagged = refused(&put, &seen(vec![("us-east-1", present("us-east-1", &[]))]));
     assert!(
@@ -585,3 +610,6 @@ fn every_region_has_its_arn_from_the_functions_account() {
         Some("arn:aws:logs:eu-west-1:123456789012:destination:central")
     );
 }
+
+#[path = "put_back_tests.rs"]
+mod put_back_tests;

@@ -5,7 +5,7 @@ use super::apply::{Applied, Results};
 use super::intent::{Intent, Operation};
 use super::plan::{Plan, Step};
 use super::record::Record;
-use super::undo::{by_region, failed, failed_in, one_region_reason, undo};
+use super::undo::{by_region, failed, failed_in, one_region_reason, stand_in, undo};
 use crate::destinations::{Destination, Destinations};
 use serde_json::{json, Map, Value};
 
@@ -154,9 +154,9 @@ pub async fn for_provisioning(
                 .join("; ")
         });
     }
-    let undone = undo(logs, intent, plan, &results, record).await;
+    let undone = undo(logs, record).await;
     if !intent.listed {
-        return Err(one_region_reason(intent, plan, &failures, &undone));
+        return Err(one_region_reason(name, &failures, &undone));
     }
     let mut reason = format!(
         "Provisioning destination {name} failed in {} of {} Regions: {}",
@@ -164,34 +164,31 @@ pub async fn for_provisioning(
         intent.regions.len(),
         by_region(&failures)
     );
-    let removed = &undone.succeeded;
-    if !removed.is_empty() {
+    if !undone.removed.is_empty() {
         reason.push_str(&format!(
             ". This request had created it in {}, and removed it again",
-            removed.join(", ")
+            undone.removed.join(", ")
         ));
     }
-    let not_removed = &undone.failed;
-    if !not_removed.is_empty() {
+    if !undone.not_removed.is_empty() {
         reason.push_str(&format!(
             ". Removing what this request created failed in {}: send a Delete event listing \
              these Regions",
-            by_region(not_removed)
+            by_region(&undone.not_removed)
         ));
     }
-    let kept: Vec<String> = results
-        .iter()
-        .filter_map(|(region, result)| {
-            let applied = result.as_ref().ok()?;
-            let step = step_in(region);
-            matches!(step, Step::Converge | Step::Adopt)
-                .then(|| format!("{region} ({})", Action::of(step, applied).as_str()))
-        })
-        .collect();
-    if !kept.is_empty() {
+    if !undone.restored.is_empty() {
         reason.push_str(&format!(
-            ". It existed before this request in {}, and was left as it is now",
-            kept.join(", ")
+            ". It existed before this request in {}, and was put back as it was found{}",
+            undone.restored.join(", "),
+            stand_in(&undone.stand_in)
+        ));
+    }
+    if !undone.not_restored.is_empty() {
+        reason.push_str(&format!(
+            ". Putting it back as it was found failed in {}: check its target, role, tags and \
+             policy there",
+            by_region(&undone.not_restored)
         ));
     }
     Err(reason)

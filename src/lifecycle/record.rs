@@ -3,6 +3,8 @@
 //! a destination this request may have created, and the Regions it finished.
 
 use super::names::created_id;
+use super::writes::{Aspect, Write};
+use crate::destinations::Destination;
 use std::sync::{Arc, Mutex};
 
 /// One thing done in one Region.
@@ -16,8 +18,13 @@ pub enum Event {
     CreatedAt(i64),
     /// The request took over its own earlier creation of the destination.
     TookOver,
-    /// A write to the destination started.
-    Wrote,
+    /// A write to this aspect of the destination started.
+    Wrote(Aspect),
+    /// AWS refused a write to this aspect: that write changed nothing.
+    Refused(Aspect),
+    /// Where this request was creating the destination, one it did not create was there (it
+    /// appeared after the look, or PutDestination overwrote it): it is never removed.
+    NotOurs,
     /// The Region is done: `what` was done there ("created", "updated", "deleted", ...).
     Finished(&'static str),
 }
@@ -27,12 +34,34 @@ pub enum Event {
 pub struct Record {
     name: Arc<Mutex<String>>,
     events: Arc<Mutex<Vec<(String, Event)>>>,
+    /// Each Region's undo, noted before its first write: an interrupted request undoes
+    /// from the record alone.
+    undoing: Arc<Mutex<Vec<Undoing>>>,
+}
+
+/// What undoing one Region's writes takes, as its plan said.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undoing {
+    pub region: String,
+    pub name: String,
+    /// The destination's ARN there.
+    pub arn: String,
+    /// The destination as it was observed (what a put-back restores).
+    pub found: Option<Destination>,
+    pub undo: Vec<Vec<Write>>,
+    /// An in-place Update leaves a Region that finished to CloudFormation's rollback Update.
+    pub keep_if_finished: bool,
 }
 
 impl Record {
     /// Starts the record of a request that works on the destination `name`.
     pub fn begin(&self, name: &str) {
         name.clone_into(&mut self.name.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    /// The destination the request works on.
+    pub fn name(&self) -> String {
+        self.name.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn note(&self, region: &str, event: Event) {
@@ -55,20 +84,53 @@ impl Record {
             .collect()
     }
 
+    /// Notes what undoing a Region's writes takes (before its first write).
+    pub fn will_undo(&self, undoing: Undoing) {
+        self.undoing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(undoing);
+    }
+
+    /// Every Region's undo, as noted.
+    pub fn undoings(&self) -> Vec<Undoing> {
+        self.undoing
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// Whether this request wrote anything in `region` (so there is something to undo).
     pub fn touched(&self, region: &str) -> bool {
         self.events_in(region).iter().any(|e| {
             matches!(
                 e,
-                Event::Creating | Event::Created | Event::TookOver | Event::Wrote
+                Event::Creating | Event::Created | Event::TookOver | Event::Wrote(_)
             )
         })
     }
 
-    /// Whether the destination in `region` may exist because of this request.
+    /// Whether a write in `region` may have changed `aspect`: one started that AWS did not
+    /// refuse (it succeeded, is still running, or got no answer).
+    pub fn changed(&self, region: &str, aspect: Aspect) -> bool {
+        let events = self.events_in(region);
+        let count = |wanted: &Event| events.iter().filter(|e| *e == wanted).count();
+        count(&Event::Wrote(aspect)) > count(&Event::Refused(aspect))
+    }
+
+    /// Whether the destination in `region` may exist because of this request (and nothing
+    /// showed that what is there is someone else's).
     pub fn holds_in(&self, region: &str) -> bool {
         let events = self.events_in(region);
-        events.contains(&Event::TookOver) || events.contains(&Event::Created)
+        (events.contains(&Event::TookOver) || events.contains(&Event::Created))
+            && !events.contains(&Event::NotOurs)
+    }
+
+    /// Whether `region` finished its writes.
+    pub fn finished(&self, region: &str) -> bool {
+        self.events_in(region)
+            .iter()
+            .any(|e| matches!(e, Event::Finished(_)))
     }
 
     /// The destination this request holds as its own in some Region (its PutDestination may
@@ -184,5 +246,31 @@ mod tests {
             record.held_id().as_deref(),
             Some("cfn-logs-destination:created:1000-2000:central")
         );
+    }
+
+    #[test]
+    fn only_writes_aws_did_not_refuse_may_have_changed_something() {
+        let record = Record::default();
+        record.note("us-east-1", Event::Wrote(Aspect::Target));
+        record.note("us-east-1", Event::Refused(Aspect::Target));
+        record.note("us-east-1", Event::Wrote(Aspect::Tags));
+        record.note("us-east-1", Event::Wrote(Aspect::Tags));
+        record.note("us-east-1", Event::Refused(Aspect::Tags));
+        assert!(!record.changed("us-east-1", Aspect::Target));
+        assert!(record.changed("us-east-1", Aspect::Tags));
+        assert!(!record.changed("us-east-1", Aspect::Policy));
+        assert!(!record.changed("eu-west-1", Aspect::Tags));
+    }
+
+    #[test]
+    fn a_destination_found_not_to_be_ours_is_never_held() {
+        let record = Record::default();
+        record.begin("central");
+        record.note("us-east-1", Event::Creating);
+        record.note("us-east-1", Event::Created);
+        assert!(record.holds_in("us-east-1"));
+        record.note("us-east-1", Event::NotOurs);
+        assert!(!record.holds_in("us-east-1"));
+        assert_eq!(record.held(), None);
     }
 }

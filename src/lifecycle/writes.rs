@@ -7,6 +7,7 @@ use super::names::OWNER_TAG;
 use crate::destinations::Destination;
 use crate::properties::{self, DestinationProperties, Policy};
 use serde_json::json;
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -26,6 +27,103 @@ pub enum Write {
         organization_hint: bool,
     },
     Delete,
+}
+
+/// The part of a destination a write changes: undoing puts back only the parts that a
+/// request's record shows it may have changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aspect {
+    /// Whether it exists (a creating PutDestination, DeleteDestination).
+    Existence,
+    /// Target and role (a PutDestination of an existing destination).
+    Target,
+    Tags,
+    Policy,
+}
+
+impl Write {
+    pub fn aspect(&self) -> Aspect {
+        match self {
+            Write::Put { creates: true, .. } | Write::Delete => Aspect::Existence,
+            Write::Put { .. } => Aspect::Target,
+            Write::Tag(_) | Write::Untag(_) => Aspect::Tags,
+            Write::Policy { .. } => Aspect::Policy,
+        }
+    }
+
+    /// The CloudWatch Logs operation that makes it.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            Write::Put { .. } => "PutDestination",
+            Write::Tag(_) => "TagResource",
+            Write::Untag(_) => "UntagResource",
+            Write::Policy { .. } => "PutDestinationPolicy",
+            Write::Delete => "DeleteDestination",
+        }
+    }
+}
+
+/// What puts a destination that existed before the request back as it was `found`, for
+/// every aspect `writes` change: its target and role; only the tag keys they set or removed
+/// (tags others manage are not this request's to touch); its policy. There is no
+/// DeleteDestinationPolicy: where there was none, the own-account-only policy stands in (the
+/// Reason says so). The policy goes back with ForceUpdate: senders used it moments ago.
+/// One phase: the aspects are independent, and an interrupted request has only seconds.
+pub fn put_back(found: &Destination, tags: &Tags, writes: &[Vec<Write>]) -> Vec<Vec<Write>> {
+    let all: Vec<&Write> = writes.iter().flatten().collect();
+    let mut undo = Vec::new();
+    if all.iter().any(|w| w.aspect() == Aspect::Target) {
+        undo.push(Write::Put {
+            target_arn: found.target_arn.clone(),
+            role_arn: found.role_arn.clone(),
+            creates: false,
+        });
+    }
+    let touched: BTreeSet<&String> = all
+        .iter()
+        .flat_map(|w| match w {
+            Write::Tag(set) => set.keys().collect(),
+            Write::Untag(keys) => keys.iter().collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    let to_remove: Vec<String> = touched
+        .iter()
+        .filter(|key| !tags.contains_key(**key))
+        .map(|key| (*key).clone())
+        .collect();
+    let to_set: Tags = touched
+        .iter()
+        .filter_map(|key| tags.get(*key).map(|value| ((*key).clone(), value.clone())))
+        .collect();
+    if !to_remove.is_empty() {
+        undo.push(Write::Untag(to_remove));
+    }
+    if !to_set.is_empty() {
+        undo.push(Write::Tag(to_set));
+    }
+    if all.iter().any(|w| w.aspect() == Aspect::Policy) {
+        undo.push(Write::Policy {
+            text: had_policy(found)
+                .map(str::to_owned)
+                .unwrap_or_else(|| own_account_only_policy(&found.arn).text),
+            force_update: true,
+            organization_hint: false,
+        });
+    }
+    if undo.is_empty() {
+        Vec::new()
+    } else {
+        vec![undo]
+    }
+}
+
+/// The access policy a destination had, if any.
+pub fn had_policy(found: &Destination) -> Option<&str> {
+    found
+        .access_policy
+        .as_deref()
+        .filter(|policy| !policy.trim().is_empty())
 }
 
 /// The user's tags plus the ownership tag.
@@ -98,10 +196,9 @@ pub fn converge(
 
 /// Takes over a destination nobody manages: the ownership tag first, then target and role,
 /// and the policy last (it can be replaced but never removed, so nothing may fail after it).
-/// Undoing puts back target, role and tags as found.
+/// Undoing puts back target, role, the tags and the policy as found.
 pub fn adopt(
     intent: &Intent,
-
     desired: &DestinationProperties,
     found: &Destination,
     tags: &Tags,
@@ -109,7 +206,7 @@ pub fn adopt(
     let original = without_system_tags(tags);
     let wanted = wanted_tags(intent, desired);
     let policy = or_own_account_only(desired, found, false);
-    let writes = [
+    let writes: Vec<Vec<Write>> = [
         tag_writes(&original, &wanted),
         repoint(found, &desired.target_arn, &desired.role_arn)
             .into_iter()
@@ -119,20 +216,7 @@ pub fn adopt(
     .into_iter()
     .filter(|phase| !phase.is_empty())
     .collect();
-    let put_back = Destination {
-        target_arn: desired.target_arn.clone(),
-        role_arn: desired.role_arn.clone(),
-        ..found.clone()
-    };
-    let undo = [
-        repoint(&put_back, &found.target_arn, &found.role_arn)
-            .into_iter()
-            .collect(),
-        tag_writes(&wanted, &original),
-    ]
-    .into_iter()
-    .filter(|phase: &Vec<Write>| !phase.is_empty())
-    .collect();
+    let undo = put_back(found, &original, &writes);
     let note = format!(
         "Adopted the existing destination {} (it had target {}, role {}, {} and {} tag(s)); it \
          is managed by this stack resource from now on, and deleting the resource deletes it \
@@ -189,7 +273,7 @@ fn tag_writes(current: &Tags, desired: &Tags) -> Vec<Write> {
 }
 
 /// Tags AWS manages (`aws:`) can be neither set nor removed by us.
-fn without_system_tags(tags: &Tags) -> Tags {
+pub fn without_system_tags(tags: &Tags) -> Tags {
     tags.iter()
         .filter(|(key, _)| !key.starts_with("aws:"))
         .map(|(k, v)| (k.clone(), v.clone()))
