@@ -193,7 +193,7 @@ mod paged_lookup {
         assert_eq!(logs.find(NAME).await.expect("looked up"), None);
     }
 
-    /// Issue 15: each of these used to answer "absent", so a Create would have written over
+    /// Each of these used to answer "absent", so a Create would have written over
     /// a destination it never saw, and a Delete would have reported success.
     #[tokio::test]
     async fn an_empty_page_that_carries_a_token_is_an_error() {

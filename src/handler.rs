@@ -2,18 +2,23 @@
 
 use crate::attributes;
 use crate::destinations::Destinations;
-use crate::event::{self, CfnRequest, Incoming, ProvisionRequest, ReplyTarget};
+use crate::event::{self, CfnRequest, Incoming, ReplyTarget};
 use crate::lifecycle::{self, Done, Failed, Origin};
 use crate::metrics::{self, Source};
 use crate::mode::Mode;
 use crate::response::{redacted, Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
-use lambda_runtime::{Context, Diagnostic, LambdaEvent};
+use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The function setting that limits EventBridge provisioning to names with this prefix.
+mod failure;
+mod provisioning;
+
+pub use failure::Failure;
+
 pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
 
 /// What the function keeps between invocations: built once per process.
@@ -195,7 +200,7 @@ impl App {
             Err(interrupted) => interrupted,
         };
         let mut reason = self.interruption_reason(interrupted, &record);
-        // Issue 15: put back, within seconds, what it changed of destinations that existed.
+        // Put back, within seconds, what it changed of destinations that existed before it.
         let restored = lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);
         reason.push_str(&restored.await);
         let held = record.held();
@@ -239,73 +244,6 @@ impl App {
                 reason
             }
             Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
-        }
-    }
-
-    /// EventBridge: the invocation's result is the answer, and an error lets EventBridge and
-    /// Lambda retry the event and dead-letter queues catch it.
-    async fn provision(
-        &self,
-        request: ProvisionRequest,
-        context: &Context,
-    ) -> Result<Value, Failure> {
-        let measured = metrics::Request::start(Source::EventBridge);
-        let budget = Budget::new(context.deadline, None);
-        self.destinations.start_request();
-        let destinations = self.destinations.clone();
-        let request_type = request.request_type.clone();
-        // Read per request: a setting, not start-up work.
-        let name_prefix = std::env::var(PROVISIONING_NAME_PREFIX).unwrap_or_default();
-        let function_arn = context.invoked_function_arn.clone();
-        let record = lifecycle::Record::default();
-        let work = measured.counting({
-            let record = record.clone();
-            async move {
-                lifecycle::provision(
-                    &destinations,
-                    &request,
-                    &name_prefix,
-                    &function_arn,
-                    &record,
-                )
-                .await
-            }
-        });
-        let outcome = match watchdog::guard(work, budget.work_until).await {
-            Ok(outcome) => outcome,
-            Err(interrupted) => {
-                let reason = self.interruption_reason(interrupted, &record);
-                // Issue 15: put back what it changed of destinations that existed before it.
-                let restored =
-                    lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);
-                Err(reason + &restored.await)
-            }
-        };
-        let failed = outcome.is_err().then_some(Failure::REQUEST_FAILED);
-        measured.publish(&request_type, failed.is_none(), 0, failed);
-        let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
-        match outcome {
-            Ok(provisioned) => {
-                tracing::info!(
-                    request_type,
-                    destination = provisioned.name,
-                    action = provisioned.action().as_str(),
-                    duration_ms,
-                    aws_calls,
-                    "provisioned"
-                );
-                Ok(provisioned.result())
-            }
-            Err(reason) => {
-                tracing::error!(
-                    request_type,
-                    reason,
-                    duration_ms,
-                    aws_calls,
-                    "provisioning failed"
-                );
-                Err(Failure::request_failed(reason))
-            }
         }
     }
 
@@ -368,55 +306,6 @@ impl App {
                     message: format!("the {status} reply could not be delivered: {error}"),
                 })
             }
-        }
-    }
-}
-
-/// Why an invocation ended in error, as Lambda records it (`errorType`, `errorMessage`) and
-/// EventBridge dead-letter queues keep it.
-#[derive(Debug)]
-pub struct Failure {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl Failure {
-    const UNRECOGNISED_EVENT: &'static str = "UnrecognisedEvent";
-    const REPLY_NOT_DELIVERED: &'static str = "ReplyNotDelivered";
-    const REQUEST_FAILED: &'static str = "RequestFailed";
-    const REFUSED_EVENT: &'static str = "RefusedEvent";
-
-    /// Also counted: no request metrics can be written for it.
-    fn unrecognised(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::UNRECOGNISED_EVENT);
-        Failure {
-            kind: Failure::UNRECOGNISED_EVENT,
-            message,
-        }
-    }
-
-    /// An event the other function serves; counted like an unrecognised one.
-    fn refused(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::REFUSED_EVENT);
-        Failure {
-            kind: Failure::REFUSED_EVENT,
-            message,
-        }
-    }
-
-    fn request_failed(message: String) -> Failure {
-        Failure {
-            kind: Failure::REQUEST_FAILED,
-            message,
-        }
-    }
-}
-
-impl From<Failure> for Diagnostic {
-    fn from(failure: Failure) -> Diagnostic {
-        Diagnostic {
-            error_type: failure.kind.to_owned(),
-            error_message: failure.message,
         }
     }
 }

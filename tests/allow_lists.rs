@@ -1,4 +1,4 @@
-//! Issue 15, the PassRole deputy: whoever may invoke the function chooses RoleArn and
+//! The PassRole deputy: whoever may invoke the function chooses RoleArn and
 //! TargetArn, so the deployer's allow-lists (`PASS_ROLE_ARN_PATTERNS`, `ALLOWED_TARGET_ARNS`,
 //! set by the template's `PassRoleArnPatterns` and `AllowedTargetArns`) are enforced before any
 //! AWS call, through the compiled binary, on every path that writes.

@@ -1,4 +1,4 @@
-//! Check and write, closed (issue 15), through the compiled binary. PutDestination creates or
+//! Check and write, closed, through the compiled binary. PutDestination creates or
 //! overwrites, and is retried for about two minutes while a new role propagates in IAM: a
 //! destination that appears after the request looked is never written over, and one that a
 //! PutDestination did overwrite is neither taken over nor deleted, and the Reason says so.

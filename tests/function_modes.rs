@@ -1,4 +1,4 @@
-//! Issue 15: provisioning has a function of its own (the same binary with
+//! Provisioning has a function of its own (the same binary with
 //! `CFN_LOGS_DESTINATION_MODE=provisioning`). Each function refuses the other's event shapes
 //! through the compiled binary: the invocation ends in error, no reply is sent anywhere, and
 //! no AWS call is made.

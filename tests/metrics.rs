@@ -261,7 +261,7 @@ async fn metrics_lines_stay_whole_in_json_log_mode() {
     }
 }
 
-/// Issue 15: anyone who may invoke the function chooses the RequestType. Written as a
+/// Anyone who may invoke the function chooses the RequestType. Written as a
 /// dimension value, each new text would be a new CloudWatch metric (billed monthly) and an
 /// injection into dashboards; only the three request types CloudFormation sends are kept.
 #[tokio::test(flavor = "multi_thread")]

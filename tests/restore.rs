@@ -1,4 +1,4 @@
-//! A failure undoes only its own work (issue 15), through the compiled binary: a destination
+//! A failure undoes only its own work, through the compiled binary: a destination
 //! that existed before the request is never deleted by its failure, and what the request
 //! changed of it (target, role, the tags it wrote or removed, the policy) is put back as it
 //! was, including when the watchdog interrupts the request.

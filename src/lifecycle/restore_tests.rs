@@ -1,4 +1,4 @@
-//! The engine against mocked CloudWatch Logs, for issue 15: a creating PutDestination looks
+//! The engine against mocked CloudWatch Logs: a creating PutDestination looks
 //! again before each retry and stops at a destination it did not make, an overwrite is caught
 //! by its creation time, and a failure or an interruption puts back what existed.
 use super::*;
