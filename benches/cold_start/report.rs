@@ -224,6 +224,17 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
         .map(|n| n.to_string())
         .join(" / ");
     let no_change = format!("{no_change} / {no_change_8}");
+    // The check with CloudFormation: one call per request, whatever the Regions.
+    let checks = BUDGET_CALLS
+        .map(|(op, _)| {
+            let most = https_runs.iter().filter_map(|r| r.checks.get(op)).max();
+            most.copied().unwrap_or(0).to_string()
+        })
+        .join(" / ");
+    println!(
+        "{:<50} {checks}",
+        "CloudFormation checks: Create / 3 Updates / Delete"
+    );
 
     // Round trips, from the runs with every call held when there are any: there each call
     // costs a round trip, as against AWS, and the waves stand apart.
@@ -288,6 +299,12 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
             "AWS calls: Create / Update in place / Update with tag change / Delete",
             calls_budget.clone(),
             calls,
+        ),
+        (
+            "CloudFormation checks (DescribeStackResource, sent with the first look): Create / \
+             Update in place / with tag change / with no changes / Delete",
+            "-".into(),
+            checks,
         ),
         (
             "AWS calls, Update with no changes: 1 Region / per Region over 8",

@@ -101,7 +101,10 @@ pub struct Run {
     pub cold_create: Duration,
     pub warm_update: Option<Duration>,
     pub peak_rss: Option<u64>,
+    /// CloudWatch Logs calls, by operation.
     pub calls: BTreeMap<&'static str, Vec<String>>,
+    /// CloudFormation calls that checked the request, by operation.
+    pub checks: BTreeMap<&'static str, usize>,
     pub round_trips: BTreeMap<&'static str, RoundTrips>,
     /// Cold create, split: event handed out -> first AWS call at the proxy, first -> last AWS
     /// call, last AWS call -> reply received.
@@ -113,8 +116,12 @@ pub struct Run {
 
 impl Run {
     fn record(&mut self, operation: &'static str, calls: &[CallSpan]) {
+        let (checks, logs): (Vec<&CallSpan>, Vec<&CallSpan>) = calls
+            .iter()
+            .partition(|c| c.op.starts_with("DescribeStack"));
         self.calls
-            .insert(operation, calls.iter().map(|c| c.op.clone()).collect());
+            .insert(operation, logs.iter().map(|c| c.op.clone()).collect());
+        self.checks.insert(operation, checks.len());
         self.round_trips.insert(operation, RoundTrips::of(calls));
     }
 }
@@ -165,7 +172,7 @@ impl Rig {
         reply: &Reply<'_>,
         event: Value,
     ) -> Result<(Instant, Instant, Vec<CallSpan>), String> {
-        let before = self.proxy.calls().len();
+        let before = self.proxy.call_spans().len();
         let replies = reply.count();
         let id = runtime.queue(event, &deadline_header(DEADLINE));
         let invocation = runtime.wait_outcome(&id, DEADLINE).await;
@@ -208,7 +215,7 @@ impl Rig {
             regional_properties(&name, "111122223333", "a", regions),
         );
 
-        let before = self.proxy.calls().len();
+        let before = self.proxy.call_spans().len();
         let replies = reply.count();
         let id = runtime.queue(create.clone(), &deadline_header(DEADLINE));
         let spawned = Instant::now();
