@@ -101,6 +101,9 @@ async fn bench(options: &Options) -> Result<bool, String> {
             // before it goes to moto: Regions answered concurrently, as separate endpoints are.
             // Every operation is played, for the round trips each one waits for.
             rig.proxy.delay("*", latency);
+            // "*" is every CloudWatch Logs call; CloudFormation's check is remote too.
+            rig.proxy.delay("DescribeStackResource", latency);
+            rig.proxy.delay("DescribeStacks", latency);
             let one = rig.run(Reply::Https(&rig.https), true).await;
             let eight = rig
                 .run_in(Reply::Https(&rig.https), true, &EIGHT_REGIONS)
