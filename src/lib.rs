@@ -7,6 +7,7 @@
 
 pub mod allowlist;
 pub mod attributes;
+pub mod audit;
 pub mod destinations;
 pub mod event;
 pub mod handler;

@@ -45,7 +45,10 @@ fn every_sample_event_is_understood() {
             Incoming::Sns(records) => records
                 .iter()
                 .all(|r| matches!(r, Incoming::CloudFormation(_))),
-            Incoming::CloudFormation(_) | Incoming::Provider(_) | Incoming::EventBridge(_) => true,
+            Incoming::CloudFormation(_)
+            | Incoming::Provider(_)
+            | Incoming::EventBridge(_)
+            | Incoming::Audit(_) => true,
             Incoming::Malformed { .. } | Incoming::Unrecognised(_) => false,
         };
         assert!(accepted, "{path:?} is not accepted by the classifier");

@@ -1,0 +1,83 @@
+//! The audit invocation: read-only, answered by the invocation's result (see `crate::audit`).
+
+use super::{App, Failure};
+use crate::audit::{self, Home};
+use crate::event::{AuditRequest, AUDIT_REGIONS};
+use crate::metrics;
+use crate::watchdog::{self, Budget};
+use lambda_runtime::Context;
+use serde_json::Value;
+
+impl App {
+    /// Runs the audit over the requested Regions. Ends in error when it could not run, or
+    /// could not read everything (the message carries the report of what it did read), so
+    /// that a scheduled audit that saw only part of the account does not pass for all clear.
+    pub(super) async fn audit(
+        &self,
+        request: AuditRequest,
+        context: &Context,
+    ) -> Result<Value, Failure> {
+        let function_arn = &context.invoked_function_arn;
+        let home = Home::of(function_arn).ok_or_else(|| {
+            Failure::audit_failed(format!(
+                "the invoked function's ARN {function_arn:?} names no Region and account"
+            ))
+        })?;
+        // Read per invocation: a setting, not start-up work.
+        let setting = std::env::var(AUDIT_REGIONS).ok();
+        let regions = request
+            .regions(setting.as_deref(), &home.region)
+            .map_err(Failure::audit_failed)?;
+        let budget = Budget::new(context.deadline, None);
+        self.destinations.start_request();
+        let work = audit::audit(
+            self.destinations.clone(),
+            self.origin.stacks().clone(),
+            home,
+            regions,
+            self.origin.trusts_other_accounts(),
+        );
+        let report = match watchdog::guard(work, budget.work_until).await {
+            Ok(report) => report,
+            Err(watchdog::Interrupted::TimedOut) => {
+                return Err(Failure::audit_failed(format!(
+                    "Timed out while {} was still running: audit fewer Regions at once \
+                     (Audit.Regions) or give the function more time",
+                    self.destinations.current_step()
+                )))
+            }
+            Err(watchdog::Interrupted::Panicked(message)) => {
+                return Err(Failure::audit_failed(format!(
+                    "An internal error occurred: {message}"
+                )))
+            }
+        };
+        report.log();
+        report.publish_metrics();
+        let result = report.to_json();
+        if report.problems.is_empty() {
+            return Ok(result);
+        }
+        metrics::publish_invocation_error(Failure::AUDIT_INCOMPLETE);
+        Err(Failure {
+            kind: Failure::AUDIT_INCOMPLETE,
+            message: format!(
+                "The audit could not read everything: {}. What it read: {result}",
+                report.problems.join("; ")
+            ),
+        })
+    }
+}
+
+impl Failure {
+    const AUDIT_INCOMPLETE: &'static str = "AuditIncomplete";
+    const AUDIT_FAILED: &'static str = "AuditFailed";
+
+    fn audit_failed(message: String) -> Failure {
+        metrics::publish_invocation_error(Failure::AUDIT_FAILED);
+        Failure {
+            kind: Failure::AUDIT_FAILED,
+            message,
+        }
+    }
+}
