@@ -301,7 +301,7 @@ async fn a_destination_written_before_fingerprints_is_unverifiable_until_its_nex
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_audit_stays_under_the_rate_limit_and_a_region_it_cannot_read_is_an_error() {
+async fn the_audit_stays_under_the_rate_limit_and_names_a_region_it_cannot_read() {
     let stack = Stack::start();
     let (region, prefix) = ("eu-north-1", unique_name("audit-many"));
     // A dozen destinations of this provider, whose stack CloudFormation does not know.
@@ -330,6 +330,7 @@ async fn the_audit_stays_under_the_rate_limit_and_a_region_it_cannot_read_is_an_
     stack.proxy.rate_limit(5);
     let result = audit(&stack, region).await;
     assert_eq!(result["Checked"], 12, "{result}");
+    assert_eq!(result.get("Unreadable"), None, "{result}");
     assert_eq!(result["Orphaned"].as_array().map(Vec::len), Some(12));
     let throttled: Vec<String> = stack
         .proxy
@@ -340,21 +341,33 @@ async fn the_audit_stays_under_the_rate_limit_and_a_region_it_cannot_read_is_an_
         .collect();
     assert!(throttled.is_empty(), "throttled: {throttled:?}");
 
-    // A Region that cannot be read: the invocation ends in error, with what it did read.
+    // A Region that cannot be read is named, with why, beside the report of the rest, and
+    // counted: not an invocation error, which Lambda would retry and dead-letter.
     disable_opt_in_region(&stack.proxy, "me-south-1");
-    let answer = stack
+    let result = stack
         .invoke(&json!({"Audit": {"Regions": [region, "me-south-1"]}}))
         .await;
-    let Outcome::Error(error) = answer.invocation.outcome else {
-        panic!("expected an error, got {:?}", answer.invocation.outcome);
+    assert_eq!(writes(&result.calls), Vec::<&String>::new());
+    let Outcome::Response(result) = result.invocation.outcome else {
+        panic!("the audit did not answer: {:?}", result.invocation.outcome);
     };
-    assert_eq!(error["errorType"], "AuditIncomplete", "{error}");
-    let message = error["errorMessage"].as_str().unwrap_or_default();
+    assert_eq!(result["Checked"], 12, "{result}");
+    let unreadable = &result["Unreadable"];
+    assert_eq!(unreadable[0]["Region"], "me-south-1", "{result}");
     assert!(
-        message.contains("me-south-1") && message.contains("\"Checked\":12"),
-        "{message}"
+        unreadable[0]["Reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("UnrecognizedClientException")),
+        "{result}"
     );
-    assert_eq!(writes(&answer.calls), Vec::<&String>::new());
+    let record = stack
+        .function
+        .metrics()
+        .into_iter()
+        .rev()
+        .find(|m| m["Region"] == "me-south-1")
+        .expect("a record for the unreadable Region");
+    assert_eq!(record["Unreadable"], 1, "{record}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

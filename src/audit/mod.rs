@@ -41,7 +41,8 @@ pub struct Owned {
 #[derive(Debug, Default)]
 struct Read {
     owned: Vec<Owned>,
-    problems: Vec<String>,
+    /// `(Region, why)` when the Region could not be read, wholly or in part.
+    problem: Option<(String, String)>,
 }
 
 /// Runs the audit over `regions`. `cross_account`: stacks of other accounts may use this
@@ -62,10 +63,10 @@ pub async fn audit(
         .collect::<Vec<_>>()
         .await;
     let mut owned = Vec::new();
-    let mut problems = Vec::new();
+    let mut unreadable = BTreeMap::new();
     for part in read {
         owned.extend(part.owned);
-        problems.extend(part.problems);
+        unreadable.extend(part.problem);
     }
     let lookups = look_up_stacks(&stacks, &home, &owned, cross_account).await;
     let mut report = Report::new(&regions);
@@ -83,7 +84,7 @@ pub async fn audit(
         let status = classify(&item.destination, &item.tags, &item.owner, &lookup);
         report.add(&item, status);
     }
-    report.problems = problems;
+    report.unreadable = unreadable;
     report.finish()
 }
 
@@ -96,7 +97,7 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
     let listed = match logs.list_all(|| pace.wait()).await {
         Ok(listed) => listed,
         Err(error) => {
-            read.problems.push(format!("{region}: {error}"));
+            read.problem = Some((region.to_owned(), error.to_string()));
             return read;
         }
     };
@@ -123,11 +124,12 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
         }
     }
     if let Some(first) = unread.first() {
-        read.problems.push(format!(
-            "{region}: the tags of {} destination(s) could not be read, so whether they are this \
+        let why = format!(
+            "the tags of {} destination(s) could not be read, so whether they are this \
              provider's is unknown (first: {first})",
             unread.len()
-        ));
+        );
+        read.problem = Some((region.to_owned(), why));
     }
     read
 }

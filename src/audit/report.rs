@@ -33,8 +33,9 @@ pub struct Report {
     pub unverifiable: Vec<Entry>,
     /// Every audited Region, read or not.
     pub regions: BTreeMap<String, Counts>,
-    /// Regions (or destinations) that could not be read: the report is incomplete.
-    pub problems: Vec<String>,
+    /// Regions that could not be read (wholly, or some destinations' tags), with why: the
+    /// report is incomplete there.
+    pub unreadable: BTreeMap<String, String>,
 }
 
 impl Report {
@@ -121,32 +122,37 @@ impl Report {
                 })
                 .collect()
         };
-        json!({
+        let mut result = json!({
             "Checked": self.checked(),
             "InSync": self.in_sync,
             "Drifted": list(&self.drifted, Some("Aspects")),
             "Orphaned": list(&self.orphaned, None),
             "Unverifiable": list(&self.unverifiable, Some("Reason")),
-        })
+        });
+        // Only when something could not be read, so that a complete report has exactly the
+        // issue's five members.
+        if let (false, Some(object)) = (self.unreadable.is_empty(), result.as_object_mut()) {
+            let unreadable: Vec<Value> = self
+                .unreadable
+                .iter()
+                .map(|(region, why)| json!({"Region": region, "Reason": why}))
+                .collect();
+            object.insert("Unreadable".into(), json!(unreadable));
+        }
+        result
     }
 
-    /// One EMF line per audited Region (a Region that could not be read has none: its zero
-    /// would read as all clear).
+    /// One EMF line per audited Region; one that could not be read (all or part) also
+    /// counts `Unreadable`, so that its zeros do not read as all clear.
     pub fn publish_metrics(&self) {
         for (region, counts) in &self.regions {
-            if self
-                .problems
-                .iter()
-                .any(|p| p.starts_with(&format!("{region}: ")))
-            {
-                continue;
-            }
             crate::metrics::publish_audit(
                 region,
                 crate::metrics::AuditFigures {
                     checked: counts.checked,
                     drifted: counts.drifted,
                     orphaned: counts.orphaned,
+                    unreadable: u32::from(self.unreadable.contains_key(region)),
                 },
             );
         }
@@ -174,8 +180,8 @@ impl Report {
                 "audit: orphaned destination, no stack resource manages it"
             );
         }
-        for problem in &self.problems {
-            tracing::error!(problem, "audit: could not read");
+        for (region, why) in &self.unreadable {
+            tracing::error!(region, why, "audit: could not read the Region");
         }
         tracing::info!(
             checked = self.checked(),
@@ -183,7 +189,7 @@ impl Report {
             drifted = self.drifted.len(),
             orphaned = self.orphaned.len(),
             unverifiable = self.unverifiable.len(),
-            incomplete = !self.problems.is_empty(),
+            unreadable = self.unreadable.len(),
             "audit finished"
         );
     }

@@ -1,5 +1,5 @@
-//! The audit's figures: one EMF line per audited Region, `Checked`, `Drifted` and `Orphaned`
-//! by `Region` and without dimensions (what the template's alarms watch).
+//! The audit's figures: one EMF line per audited Region, `Checked`, `Drifted`, `Orphaned` and
+//! `Unreadable` by `Region` and without dimensions (what the template's alarms watch).
 
 use super::{namespace, now_ms, print_document};
 use serde_json::{json, Value};
@@ -10,6 +10,8 @@ pub struct AuditFigures {
     pub checked: u32,
     pub drifted: u32,
     pub orphaned: u32,
+    /// 1 when the Region could not be read, wholly or in part.
+    pub unreadable: u32,
 }
 
 pub fn audit_document(namespace: &str, timestamp_ms: u64, region: &str, f: AuditFigures) -> Value {
@@ -21,12 +23,14 @@ pub fn audit_document(namespace: &str, timestamp_ms: u64, region: &str, f: Audit
                 {"Name": "Checked", "Unit": "Count"},
                 {"Name": "Drifted", "Unit": "Count"},
                 {"Name": "Orphaned", "Unit": "Count"},
+                {"Name": "Unreadable", "Unit": "Count"},
             ],
         }]},
         "Region": region,
         "Checked": f.checked,
         "Drifted": f.drifted,
         "Orphaned": f.orphaned,
+        "Unreadable": f.unreadable,
     })
 }
 
@@ -45,6 +49,7 @@ mod tests {
             checked: 3,
             drifted: 1,
             orphaned: 2,
+            unreadable: 0,
         };
         let document = audit_document("ns", 7, "eu-west-1", figures);
         assert_eq!(document["Region"], "eu-west-1");
