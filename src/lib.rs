@@ -8,6 +8,7 @@
 pub mod allowlist;
 pub mod attributes;
 pub mod audit;
+pub mod cli;
 pub mod destinations;
 pub mod event;
 pub mod handler;

@@ -1,6 +1,7 @@
 //! The drift and orphan audit through the binary (README, "Audit"): `{"Audit": {...}}` reads
 //! every destination of the audited Regions, reports this provider's as InSync, Drifted (with
-//! the aspects), Orphaned or Unverifiable, and never writes. Each test keeps its destination in
+//! the aspects), Orphaned or Unverifiable, and never writes; `cfn-logs-destination audit` does
+//! the same for a person, as a table. Each test keeps its destination in
 //! a Region of its own, so that its audit sees exactly what it arranged (moto is shared by the
 //! tests of this file).
 
@@ -379,4 +380,69 @@ async fn the_provisioning_function_refuses_an_audit_without_any_call() {
     };
     assert_eq!(error["errorType"], "RefusedEvent", "{error}");
     assert!(answer.calls.is_empty() && answer.checks.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_local_command_prints_a_table_with_a_progress_line_and_writes_nothing() {
+    let stack = Stack::start();
+    let (region, name) = ("us-west-1", unique_name("audit-cli"));
+    let request = create_in(&stack, region, &name).await;
+    client_in(region)
+        .put_destination_policy()
+        .destination_name(&name)
+        .access_policy(policy_for("999988887777").to_string())
+        .send()
+        .await
+        .expect("policy edited by hand");
+    let calls_before = stack.proxy.calls().len();
+    // Run by a person: credentials and Region from their environment, no Lambda runtime.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
+        .args(["audit", "--regions", region])
+        .env_clear()
+        .envs([
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .await
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("STATUS"), "{stdout}");
+    let logical = request["LogicalResourceId"].as_str().unwrap_or_default();
+    let row: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(
+        row,
+        [
+            "Drifted",
+            region,
+            name.as_str(),
+            format!("test-stack/{logical}").as_str(),
+            "DestinationPolicy"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[2],
+        "1 checked in 1 Region(s): 0 in sync, 1 drifted, 0 orphaned, 0 unverifiable"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "audit: 1/1 Regions read ({region}: 1 of this provider's)"
+        )),
+        "{stderr}"
+    );
+    let calls = stack.proxy.calls().split_off(calls_before);
+    assert!(
+        !calls.is_empty(),
+        "the command did not go through the proxy"
+    );
+    assert_eq!(writes(&calls), Vec::<&String>::new());
 }

@@ -49,6 +49,21 @@ impl Home {
             })
     }
 
+    /// This home with the partition and account of `destination_arn`, when it names them.
+    pub fn of_destination(&self, destination_arn: &str) -> Home {
+        let parts: Vec<&str> = destination_arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            [_, partition, _, _, account, _] if !partition.is_empty() && !account.is_empty() => {
+                Home {
+                    partition: (*partition).to_owned(),
+                    region: self.region.clone(),
+                    account: (*account).to_owned(),
+                }
+            }
+            _ => self.clone(),
+        }
+    }
+
     pub fn stack_id(&self, name: &str, uuid: &str) -> String {
         format!(
             "arn:{}:cloudformation:{}:{}:stack/{name}/{uuid}",

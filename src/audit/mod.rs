@@ -9,16 +9,24 @@
 
 mod classify;
 mod report;
+mod table;
 
 pub use classify::{classify, owner_of, Home, Lookup, Owner, Status};
 pub use report::{Entry, Report};
+pub use table::table;
 
 use crate::destinations::{AwsError, Destination, Destinations};
 use crate::lifecycle::OWNER_TAG;
 use crate::stacks::Stacks;
 use futures_util::StreamExt;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Called as each Region has been read: `(region, Regions done, Regions in all, this
+/// provider's destinations found there)`. The local command shows it; the function ignores it.
+pub type Progress = Arc<dyn Fn(&str, usize, usize, usize) + Send + Sync>;
 
 /// Calls per second per API and Region (and for CloudFormation's lookups): CloudWatch Logs
 /// throttles its control plane per account and Region, and the stacks deploying meanwhile
@@ -40,6 +48,7 @@ pub struct Owned {
 /// that could not be read.
 #[derive(Debug, Default)]
 struct Read {
+    region: String,
     owned: Vec<Owned>,
     /// `(Region, why)` when the Region could not be read, wholly or in part.
     problem: Option<(String, String)>,
@@ -53,10 +62,24 @@ pub async fn audit(
     home: Home,
     regions: Vec<String>,
     cross_account: bool,
+    progress: Option<Progress>,
 ) -> Report {
+    let done = Arc::new(AtomicUsize::new(0));
+    let total = regions.len();
     let reads: Vec<_> = regions
         .iter()
-        .map(|region| read_region(logs.clone(), home.clone(), region.clone()))
+        .map(|region| {
+            let (progress, done) = (progress.clone(), Arc::clone(&done));
+            let read = read_region(logs.clone(), home.clone(), region.clone());
+            async move {
+                let read = read.await;
+                if let Some(progress) = progress {
+                    let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    progress(&read.region, finished, total, read.owned.len());
+                }
+                read
+            }
+        })
         .collect();
     let read = futures_util::stream::iter(reads)
         .buffer_unordered(REGIONS_AT_ONCE)
@@ -90,10 +113,13 @@ pub async fn audit(
 
 /// One Region: every destination, and the tags of each.
 async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
-    let region = region.as_str();
-    let logs = logs.in_region(region);
+    let logs = logs.in_region(&region);
     let pace = Pace::new();
-    let mut read = Read::default();
+    let mut read = Read {
+        region: region.clone(),
+        ..Read::default()
+    };
+    let region = region.as_str();
     let listed = match logs.list_all(|| pace.wait()).await {
         Ok(listed) => listed,
         Err(error) => {
@@ -112,7 +138,8 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
                 let Some(value) = tags.get(OWNER_TAG) else {
                     continue;
                 };
-                let owner = owner_of(value, &home);
+                // A destination's stack is in the destination's own account.
+                let owner = owner_of(value, &home.of_destination(&destination.arn));
                 read.owned.push(Owned {
                     region: region.to_owned(),
                     destination,

@@ -39,6 +39,7 @@ impl App {
             home,
             regions,
             self.origin.trusts_other_accounts(),
+            None,
         );
         let report = match watchdog::guard(work, budget.work_until).await {
             Ok(report) => report,
