@@ -587,56 +587,6 @@ impl Destinations {
     }
 }
 
-/// The audit's listing of every destination follows at most this many pages of 50.
-const MAX_LISTING_PAGES: usize = 200;
-
-impl Destinations {
-    /// Every destination in the client's Region, page by page (`before_page` runs before
-    /// each, to pace the calls). A listing cut short (too many pages, a token served twice)
-    /// is an error: an audit must not report on part of a Region as if it were all of it.
-    pub async fn list_all<F, Fut>(&self, before_page: F) -> Result<Vec<Destination>, AwsError>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = ()>,
-    {
-        const ALL: &str = "(every destination)";
-        let mut token: Option<String> = None;
-        let mut seen_tokens: Vec<String> = Vec::new();
-        let mut listed = Vec::new();
-        for _ in 0..MAX_LISTING_PAGES {
-            before_page().await;
-            let page = self
-                .call("DescribeDestinations", ALL, || {
-                    self.client
-                        .describe_destinations()
-                        .limit(50)
-                        .set_next_token(token.clone())
-                        .send()
-                })
-                .await?;
-            listed.extend(page.destinations().iter().filter_map(|d| {
-                d.destination_name()
-                    .map(|name| Destination::from_sdk(d, name))
-            }));
-            let Some(next) = page.next_token() else {
-                return Ok(listed);
-            };
-            if seen_tokens.iter().any(|seen| seen == next) {
-                return Err(incomplete_listing(
-                    ALL,
-                    "a nextToken came back a second time",
-                ));
-            }
-            seen_tokens.push(next.to_owned());
-            token = Some(next.to_owned());
-        }
-        Err(incomplete_listing(
-            ALL,
-            &format!("more than {MAX_LISTING_PAGES} pages"),
-        ))
-    }
-}
-
 /// A DescribeDestinations listing that ended without saying the name is absent.
 fn incomplete_listing(name: &str, why: &str) -> AwsError {
     AwsError {
@@ -666,6 +616,9 @@ fn with_jitter(pause: Duration) -> Duration {
     let fraction = 0.5 + (random % 1000) as f64 / 2000.0;
     pause.mul_f64(fraction)
 }
+
+#[path = "destinations_listing.rs"]
+mod listing;
 
 #[cfg(test)]
 #[path = "destinations_tests.rs"]
