@@ -88,7 +88,13 @@ pub async fn main(args: &[String]) -> i32 {
     let progress: Progress = Arc::new(progress_line);
     // As the function has it: a stack unknown here may be another account's.
     let cross_account = std::env::var("TRUSTED_STACK_ACCOUNTS").is_ok_and(|a| !a.trim().is_empty());
-    let report = audit::audit(logs, stacks, home, regions, cross_account, Some(progress)).await;
+    let scope = audit::Scope {
+        regions,
+        cross_account,
+        progress: Some(progress),
+        until: None,
+    };
+    let report = audit::audit(logs, stacks, home, scope).await;
     if std::io::stderr().is_terminal() {
         eprintln!();
     }

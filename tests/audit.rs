@@ -372,6 +372,36 @@ async fn the_audit_stays_under_the_rate_limit_and_names_a_region_it_cannot_read(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_region_that_does_not_answer_in_time_is_unreadable_and_the_report_still_comes_back() {
+    let stack = Stack::start();
+    let (region, name) = ("us-west-2", unique_name("audit-slow"));
+    create_in(&stack, region, &name).await;
+    stack.proxy.hang("af-south-1/DescribeDestinations");
+    let answer = stack
+        .runtime
+        .invoke(
+            json!({"Audit": {"Regions": [region, "af-south-1"]}}),
+            std::time::Duration::from_secs(8),
+        )
+        .await;
+    let Outcome::Response(result) = answer.outcome else {
+        panic!("no report before the deadline: {:?}", answer.outcome);
+    };
+    assert_eq!(
+        (&result["Checked"], &result["InSync"]),
+        (&json!(1), &json!(1)),
+        "{result}"
+    );
+    assert_eq!(result["Unreadable"][0]["Region"], "af-south-1", "{result}");
+    assert!(
+        result["Unreadable"][0]["Reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("ran out of time")),
+        "{result}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_provisioning_function_refuses_an_audit_without_any_call() {
     let stack = Stack::provisioning();
     let answer = stack.invoke(&json!({"Audit": {}})).await;

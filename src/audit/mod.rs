@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 /// Called as each Region has been read: `(region, Regions done, Regions in all, this
 /// provider's destinations found there)`. The local command shows it; the function ignores it.
@@ -34,6 +35,8 @@ pub type Progress = Arc<dyn Fn(&str, usize, usize, usize) + Send + Sync>;
 const CALLS_PER_SECOND: u64 = 4;
 /// Regions read at once.
 const REGIONS_AT_ONCE: usize = 4;
+const OUT_OF_TIME: &str = "the audit ran out of time before reading it (audit fewer Regions at \
+     once, or give the function more time)";
 
 /// A destination carrying this provider's ownership tag, as read.
 #[derive(Clone, Debug)]
@@ -54,16 +57,31 @@ struct Read {
     problem: Option<(String, String)>,
 }
 
-/// Runs the audit over `regions`. `cross_account`: stacks of other accounts may use this
-/// function, so a stack unknown here may exist there.
-pub async fn audit(
-    logs: Destinations,
-    stacks: Stacks,
-    home: Home,
-    regions: Vec<String>,
-    cross_account: bool,
-    progress: Option<Progress>,
-) -> Report {
+/// What to audit, and how.
+#[derive(Clone)]
+pub struct Scope {
+    pub regions: Vec<String>,
+    /// Stacks of other accounts may use this function, so a stack unknown here may exist there.
+    pub cross_account: bool,
+    pub progress: Option<Progress>,
+    /// When to stop: a Region not read by three quarters of the time left is reported
+    /// `Unreadable`, a stack resource not asked about by the end leaves its destination
+    /// `Unverifiable`, so that a report always comes back (`None`: no limit).
+    pub until: Option<Instant>,
+}
+
+/// Runs the audit.
+pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope) -> Report {
+    let Scope {
+        regions,
+        cross_account,
+        progress,
+        until,
+    } = scope;
+    // A quarter of the time is kept for CloudFormation's answers, so that one Region that
+    // does not answer leaves the others' destinations checked.
+    let started = Instant::now();
+    let read_until = until.map(|until| started + until.saturating_duration_since(started) * 3 / 4);
     let done = Arc::new(AtomicUsize::new(0));
     let total = regions.len();
     let reads: Vec<_> = regions
@@ -71,8 +89,20 @@ pub async fn audit(
         .map(|region| {
             let (progress, done) = (progress.clone(), Arc::clone(&done));
             let read = read_region(logs.clone(), home.clone(), region.clone());
+            let region = region.clone();
             async move {
-                let read = read.await;
+                let read = match read_until {
+                    None => read.await,
+                    Some(until) => {
+                        tokio::time::timeout_at(until, read)
+                            .await
+                            .unwrap_or_else(|_| Read {
+                                problem: Some((region.clone(), OUT_OF_TIME.into())),
+                                region,
+                                owned: Vec::new(),
+                            })
+                    }
+                };
                 if let Some(progress) = progress {
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(&read.region, finished, total, read.owned.len());
@@ -91,7 +121,7 @@ pub async fn audit(
         owned.extend(part.owned);
         unreadable.extend(part.problem);
     }
-    let lookups = look_up_stacks(&stacks, &home, &owned, cross_account).await;
+    let lookups = look_up_stacks(&stacks, &home, &owned, cross_account, until).await;
     let mut report = Report::new(&regions);
     for item in owned {
         let lookup = match &item.owner {
@@ -170,7 +200,26 @@ async fn look_up_stacks(
     home: &Home,
     owned: &[Owned],
     cross_account: bool,
+    until: Option<Instant>,
 ) -> HashMap<LookupKey, Lookup> {
+    let ask = |stacks: &Stacks, stack_id: &str, logical_id: &str| {
+        let asking = ask(stacks.clone(), stack_id.to_owned(), logical_id.to_owned());
+        async move {
+            match until {
+                None => asking.await,
+                Some(until) if Instant::now() >= until => Lookup::Failed(format!(
+                    "its stack resource was not asked about: {OUT_OF_TIME}"
+                )),
+                Some(until) => tokio::time::timeout_at(until, asking)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Lookup::Failed(format!(
+                            "its stack resource was not asked about: {OUT_OF_TIME}"
+                        ))
+                    }),
+            }
+        }
+    };
     let pace = Pace::new();
     let mut by_resource: BTreeMap<(String, String, String), Lookup> = BTreeMap::new();
     let mut other_regions: HashMap<String, Stacks> = HashMap::new();
@@ -226,8 +275,8 @@ async fn look_up_stacks(
     answers
 }
 
-async fn ask(stacks: &Stacks, stack_id: &str, logical_id: &str) -> Lookup {
-    match stacks.resource(stack_id, logical_id).await {
+async fn ask(stacks: Stacks, stack_id: String, logical_id: String) -> Lookup {
+    match stacks.resource(&stack_id, &logical_id).await {
         Ok(Some(resource)) => Lookup::Found(resource),
         Ok(None) => Lookup::Unknown,
         Err(error) => Lookup::Failed(format!(
@@ -238,20 +287,20 @@ async fn ask(stacks: &Stacks, stack_id: &str, logical_id: &str) -> Lookup {
 
 /// At most [`CALLS_PER_SECOND`] calls a second: each call waits its turn.
 struct Pace {
-    next: std::sync::Mutex<tokio::time::Instant>,
+    next: std::sync::Mutex<Instant>,
 }
 
 impl Pace {
     fn new() -> Pace {
         Pace {
-            next: std::sync::Mutex::new(tokio::time::Instant::now()),
+            next: std::sync::Mutex::new(Instant::now()),
         }
     }
 
     async fn wait(&self) {
         let slot = {
             let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
-            let slot = (*next).max(tokio::time::Instant::now());
+            let slot = (*next).max(Instant::now());
             *next = slot + Duration::from_millis(1000 / CALLS_PER_SECOND);
             slot
         };

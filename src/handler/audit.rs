@@ -8,9 +8,12 @@ use crate::watchdog::{self, Budget};
 use lambda_runtime::Context;
 use serde_json::Value;
 
+/// Kept for logging and publishing the report after the reading stops.
+const REPORT_TIME: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl App {
     /// Runs the audit over the requested Regions. Ends in error only when it could not run at
-    /// all. A Region it could not read is in the result's `Unreadable` and counted by the
+    /// all (its settings, or the watchdog's backstop: the audit itself stops in time). A Region it could not read is in the result's `Unreadable` and counted by the
     /// metric of that name, not an invocation error: a scheduled audit is an asynchronous
     /// invocation, and an error would be retried twice (more calls into an account that may
     /// be throttling already) and then land in the dead-letter queue, which holds CloudFormation
@@ -33,13 +36,18 @@ impl App {
             .map_err(Failure::audit_failed)?;
         let budget = Budget::new(context.deadline, None);
         self.destinations.start_request();
+        let scope = audit::Scope {
+            regions,
+            cross_account: self.origin.trusts_other_accounts(),
+            progress: None,
+            // Room to log and publish the report before the watchdog would stop the work.
+            until: Some(budget.work_until - REPORT_TIME),
+        };
         let work = audit::audit(
             self.destinations.clone(),
             self.origin.stacks().clone(),
             home,
-            regions,
-            self.origin.trusts_other_accounts(),
-            None,
+            scope,
         );
         let report = match watchdog::guard(work, budget.work_until).await {
             Ok(report) => report,
