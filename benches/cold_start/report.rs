@@ -11,8 +11,8 @@ use crate::table::{median, Table};
 
 /// The budgets (sizes in decimal megabytes). Calls: a Create with a policy and tags needs a
 /// TagResource of its own (AWS refuses tags in PutDestination); an Update checks ownership first,
-/// and one that changes what is requested also rewrites the fingerprint tag (issue 17), in the
-/// same round trip as its other writes.
+/// and one that changes what is requested also rewrites the fingerprint tag (what the audit
+/// compares against), in the same round trip as its other writes.
 const BUDGET_INIT_MS: f64 = 5.0;
 const BUDGET_COLD_HTTPS_MS: f64 = 15.0;
 const BUDGET_RSS_BYTES: u64 = 12_000_000;
