@@ -617,6 +617,9 @@ fn with_jitter(pause: Duration) -> Duration {
     pause.mul_f64(fraction)
 }
 
+#[path = "destinations_listing.rs"]
+mod listing;
+
 #[cfg(test)]
 #[path = "destinations_tests.rs"]
 pub(crate) mod tests;

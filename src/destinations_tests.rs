@@ -54,7 +54,7 @@ pub(crate) fn created() -> PutDestinationOutput {
         .build()
 }
 
-fn client(rule: &aws_smithy_mocks::Rule) -> Client {
+pub(crate) fn client(rule: &aws_smithy_mocks::Rule) -> Client {
     // Only this module's retries: the SDK's own are off.
     mock_client!(
         aws_sdk_cloudwatchlogs,

@@ -3,14 +3,17 @@
 //! The handler takes raw JSON so that a request which fails to parse still gets a FAILED reply
 //! whenever a ResponseURL can be found in it: a request that is never answered hangs its stack.
 
+mod audit_request;
+pub use audit_request::{regions_setting, AuditRequest, AUDIT_REGIONS};
+
 use aws_lambda_events::event::cloudformation::provider::CloudFormationCustomResourceRequest as ProviderRequest;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
 use serde_json::Value;
 
 const EXPECTED: &str = "expected a CloudFormation custom resource request (RequestType, \
      ResponseURL, ...), an SNS notification carrying one, an EventBridge event whose detail has \
-     RequestType and ResourceProperties, or a CDK provider-framework request (RequestType \
-     without ResponseURL)";
+     RequestType and ResourceProperties, a CDK provider-framework request (RequestType \
+     without ResponseURL), or an audit ({\"Audit\": {}})";
 
 /// Where and how to answer one CloudFormation request: the fields copied back verbatim.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -86,6 +89,8 @@ pub enum Incoming {
     /// A CDK provider-framework onEvent request: answered by the invocation's result.
     Provider(Box<CfnRequest>),
     EventBridge(Box<ProvisionRequest>),
+    /// The drift and orphan audit: reads only, answered by the invocation's result.
+    Audit(AuditRequest),
     /// Something with a ResponseURL that is not a valid request: it still gets a FAILED reply.
     Malformed {
         target: ReplyTarget,
@@ -124,6 +129,12 @@ pub fn classify(payload: Value) -> Incoming {
     }
     if payload.get("ResponseURL").is_some() {
         return classify_cloudformation(payload);
+    }
+    if let (Some(audit), None) = (payload.get("Audit"), payload.get("RequestType")) {
+        return match AuditRequest::parse(audit) {
+            Ok(request) => Incoming::Audit(request),
+            Err(problem) => Incoming::Unrecognised(format!("not a valid audit request: {problem}")),
+        };
     }
     if payload.get("RequestType").is_some() {
         return match serde_json::from_value::<ProviderRequest>(payload) {
@@ -387,6 +398,22 @@ mod tests {
             };
             assert!(problem.contains("PhysicalResourceId is empty"), "{problem}");
         }
+    }
+
+    #[test]
+    fn an_audit_names_its_regions_or_none() {
+        let Incoming::Audit(plain) = classify(json!({"Audit": {}})) else {
+            panic!("not an audit");
+        };
+        assert_eq!(plain.regions, None);
+        let Incoming::Audit(listed) = classify(json!({"Audit": {"Regions": ["eu-west-1"]}})) else {
+            panic!("not an audit");
+        };
+        assert_eq!(listed.regions, Some(vec!["eu-west-1".to_owned()]));
+        let Incoming::Unrecognised(problem) = classify(json!({"Audit": {"Regions": "x"}})) else {
+            panic!("a broken audit accepted");
+        };
+        assert!(problem.contains("not a valid audit request"), "{problem}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The function setting that limits EventBridge provisioning to names with this prefix.
+mod audit;
 mod failure;
 mod provisioning;
 
@@ -139,6 +140,7 @@ impl App {
                 }
             }
             Incoming::EventBridge(request) => self.provision(*request, context).await,
+            Incoming::Audit(request) => self.audit(request, context).await,
             Incoming::Malformed {
                 target,
                 request_type,

@@ -7,6 +7,8 @@
 
 pub mod allowlist;
 pub mod attributes;
+pub mod audit;
+pub mod cli;
 pub mod destinations;
 pub mod event;
 pub mod handler;

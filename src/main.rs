@@ -28,6 +28,11 @@ async fn main() -> Result<(), Error> {
         std::env::set_var("RUST_LOG", format!("{directives},lambda_runtime=debug"));
     }
     lambda_runtime::tracing::init_default_subscriber();
+    // `cfn-logs-destination audit ...`: the audit for people, with their own credentials.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("audit") {
+        std::process::exit(cfn_logs_destination::cli::main(&args[1..]).await);
+    }
     // A wrong setting fails the function's start (an init error Lambda reports on every
     // invocation) rather than serving the wrong requests.
     let mode = Mode::from_env()?;

@@ -376,15 +376,25 @@ fn namespace() -> String {
 /// Straight to stdout as one line, with one write: the log subscriber writes there too, and a
 /// line of its own is what CloudWatch Logs reads as an EMF document in both log formats.
 fn print_line(figures: &Figures) {
-    let timestamp_ms = SystemTime::now()
+    print_document(&document(&namespace(), now_ms(), figures));
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let mut line = document(&namespace(), timestamp_ms, figures).to_string();
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn print_document(document: &Value) {
+    let mut line = document.to_string();
     line.push('\n');
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(line.as_bytes());
     let _ = stdout.flush();
 }
+
+mod audit;
+pub use audit::{audit_document, publish_audit, AuditFigures};
 
 #[cfg(test)]
 mod tests;

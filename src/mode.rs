@@ -54,6 +54,12 @@ impl Mode {
                  which only its EventBridge rule may invoke",
             ),
             (Mode::Provisioning, Incoming::EventBridge(_)) | (Mode::CustomResource, _) => None,
+            // The audit needs CloudFormation's view of the stacks, which only the custom
+            // resource function's role may read.
+            (Mode::Provisioning, Incoming::Audit(_)) => Some(
+                "an audit; the custom resource function audits every destination of this \
+                 provider, provisioning's included",
+            ),
             (Mode::Provisioning, Incoming::Provider(_)) => {
                 Some("a CDK provider-framework request; use the custom resource function")
             }
@@ -122,6 +128,10 @@ mod tests {
             let refused = Mode::Provisioning.admits(incoming).expect_err("refused");
             assert!(refused.contains("=provisioning)"), "{refused}");
         }
+        let audit = classify(json!({"Audit": {}}));
+        assert!(Mode::CustomResource.admits(&audit).is_ok());
+        let refused = Mode::Provisioning.admits(&audit).expect_err("refused");
+        assert!(refused.contains("an audit"), "{refused}");
         let unknown = classify(json!({"hello": "world"}));
         assert!(Mode::Provisioning.admits(&unknown).is_ok());
     }

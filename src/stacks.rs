@@ -54,6 +54,26 @@ impl Stacks {
         Stacks { client }
     }
 
+    /// The same calls in `region`: a client built on demand from this one's configuration.
+    pub fn in_region(&self, region: &str) -> Stacks {
+        let config = self
+            .client
+            .config()
+            .to_builder()
+            .region(aws_sdk_cloudformation::config::Region::new(
+                region.to_owned(),
+            ))
+            .build();
+        Stacks {
+            client: Client::from_conf(config),
+        }
+    }
+
+    /// The Region the client calls.
+    pub fn region(&self) -> Option<String> {
+        self.client.config().region().map(|r| r.to_string())
+    }
+
     /// The resource `logical_id` of `stack_id`; `Ok(None)` when CloudFormation knows no such
     /// stack or resource.
     pub async fn resource(

@@ -43,9 +43,10 @@ async fn adopt_existing_brings_a_hand_made_destination_under_the_stack() {
     let now_tags = tags(&stack.logs, &now.arn).await;
     assert_eq!(now_tags.get("team").map(String::as_str), Some("platform"));
     assert!(now_tags.contains_key(OWNER_TAG), "{now_tags:?}");
+    assert!(now_tags.contains_key(FINGERPRINT_TAG), "{now_tags:?}");
     assert_eq!(
         now_tags.len(),
-        2,
+        3,
         "tags not requested are removed: {now_tags:?}"
     );
     // What it was before is in the logs, for an operator to see what changed.

@@ -248,26 +248,27 @@ fn many_tags(n: usize) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn fifty_tags_are_refused_because_the_ownership_tag_takes_one() {
+async fn forty_nine_tags_are_refused_because_the_ownership_and_fingerprint_tags_take_two() {
     assert_rejected(
-        props_with(&unique_name("tags-50"), "Tags", many_tags(50)),
-        &["Tags must have at most 49 entries (got 50)"],
+        props_with(&unique_name("tags-49"), "Tags", many_tags(49)),
+        &["Tags must have at most 48 entries (got 49)"],
     )
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn forty_nine_tags_fit_next_to_the_ownership_tag() {
+async fn forty_eight_tags_fit_next_to_the_ownership_and_fingerprint_tags() {
     let stack = Stack::start();
-    let name = unique_name("tags-49");
+    let name = unique_name("tags-48");
     let (_, answer) = stack
-        .create("Destination", props_with(&name, "Tags", many_tags(49)))
+        .create("Destination", props_with(&name, "Tags", many_tags(48)))
         .await;
     let arn = answer.reply["Data"]["Arn"].as_str().expect("Arn");
     let stored_tags = tags(&stack.logs, arn).await;
     assert_eq!(stored_tags.len(), 50, "{stored_tags:?}");
     assert!(stored_tags.contains_key(OWNER_TAG));
-    assert_eq!(stored_tags["key48"], "value 48");
+    assert!(stored_tags.contains_key(FINGERPRINT_TAG));
+    assert_eq!(stored_tags["key47"], "value 47");
 }
 
 #[tokio::test(flavor = "multi_thread")]

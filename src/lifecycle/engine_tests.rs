@@ -6,6 +6,7 @@ use super::*;
 use crate::destinations::tests::{created, invalid_parameter};
 use crate::event::ReplyTarget;
 use crate::lifecycle::authority::{now_ms, UNFINISHED_WINDOW};
+use crate::lifecycle::fingerprint::FINGERPRINT_TAG;
 use crate::lifecycle::names::created_id;
 use aws_sdk_cloudwatchlogs::error::ErrorMetadata;
 use aws_sdk_cloudwatchlogs::operation::delete_destination::{
@@ -143,20 +144,37 @@ fn no_destination() -> Rule {
         .then_output(|| DescribeDestinationsOutput::builder().build())
 }
 
-fn tags_are(tags: &'static [(&'static str, &'static str)]) -> Rule {
+fn tags_are(tags: &[(&str, &str)]) -> Rule {
+    let tags: Vec<(String, String)> = tags
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     mock!(Client::list_tags_for_resource)
         .match_requests(|r| r.resource_arn() == Some(ARN))
         .then_output(move || {
             let mut output = ListTagsForResourceOutput::builder();
-            for (key, value) in tags {
-                output = output.tags(*key, *value);
+            for (key, value) in &tags {
+                output = output.tags(key, value);
             }
             output.build()
         })
 }
 
+/// The fingerprint tag of `central` written from `properties_with_policy()`.
+pub(crate) fn fingerprint_with_policy() -> String {
+    use crate::lifecycle::fingerprint::Fingerprint;
+    let team = [("team".to_owned(), "observability".to_owned())].into();
+    let policy = json!({"Version": "2012-10-17", "Statement": []});
+    Fingerprint::of(TARGET, ROLE, Some(&policy), &team).tag_value()
+}
+
 fn owned_tags() -> Rule {
-    tags_are(&[(OWNER_TAG, OWNER), ("team", "observability")])
+    let print = fingerprint_with_policy();
+    tags_are(&[
+        (OWNER_TAG, OWNER),
+        (FINGERPRINT_TAG, &print),
+        ("team", "observability"),
+    ])
 }
 
 fn not_found() -> Rule {
@@ -181,7 +199,7 @@ fn put_untagged() -> Rule {
         .then_output(created)
 }
 
-/// TagResource setting the ownership tag and the user's tag in one call.
+/// TagResource setting the ownership tag, the fingerprint and the user's tag in one call.
 fn tagged_as_ours() -> Rule {
     mock!(Client::tag_resource)
         .match_requests(|r| {
@@ -189,7 +207,8 @@ fn tagged_as_ours() -> Rule {
             r.resource_arn() == Some(ARN)
                 && tags.get(OWNER_TAG).map(String::as_str) == Some(OWNER)
                 && tags.get("team").map(String::as_str) == Some("observability")
-                && tags.len() == 2
+                && tags.contains_key(FINGERPRINT_TAG)
+                && tags.len() == 3
         })
         .then_output(|| TagResourceOutput::builder().build())
 }
@@ -348,7 +367,7 @@ async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
         .match_requests(|r| {
             let mut keys = r.tag_keys().to_vec();
             keys.sort();
-            keys == [OWNER_TAG, "team"]
+            keys == [FINGERPRINT_TAG, OWNER_TAG, "team"]
         })
         .then_output(|| {
             aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
@@ -390,10 +409,21 @@ async fn update_in_place_checks_ownership_and_writes_only_what_changed() {
         })
         .then_output(created);
     let same_policy = r#"{"Version":"2012-10-17","Statement":[]}"#;
+    // The fingerprint follows the new target, in the same round trip.
+    let fingerprint = mock!(Client::tag_resource)
+        .match_requests(|r| {
+            let tags = r.tags().cloned().unwrap_or_default();
+            tags.len() == 1
+                && tags
+                    .get(FINGERPRINT_TAG)
+                    .is_some_and(|print| *print != fingerprint_with_policy())
+        })
+        .then_output(|| TagResourceOutput::builder().build());
     let rules = [
         &described(TARGET, 0, Some(same_policy)),
         &owned_tags(),
         &put,
+        &fingerprint,
     ];
     let done = run_with(&rules, &update(changed)).await.expect("updated");
     assert_all_called(&rules);

@@ -173,10 +173,16 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
             let old_tags = parsed
                 .map(|old| old.tags)
                 .or_else(|| properties::parse_tags_only(old_properties));
-            (
-                TagScope::Ours { old: old_tags },
-                PolicyRule::OrOwnAccountOnly { had_policy },
-            )
+            // A new Revision is a repair: the requested tags become the whole tag set, as
+            // the fingerprint (and so the audit) counts them.
+            let revised = desired.as_ref().and_then(|d| d.revision.clone())
+                != properties::revision(old_properties);
+            let tag_scope = if revised {
+                TagScope::All
+            } else {
+                TagScope::Ours { old: old_tags }
+            };
+            (tag_scope, PolicyRule::OrOwnAccountOnly { had_policy })
         }
         _ => (TagScope::All, PolicyRule::AsRequested),
     };

@@ -19,6 +19,7 @@ mod apply;
 pub mod authority;
 mod checks;
 mod fan;
+pub mod fingerprint;
 mod intent;
 mod issued;
 mod names;

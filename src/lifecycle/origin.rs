@@ -66,6 +66,17 @@ impl Origin {
         }
     }
 
+    /// CloudFormation, as this function asks it (the audit's orphan check uses it too).
+    pub fn stacks(&self) -> &Stacks {
+        &self.stacks
+    }
+
+    /// Whether stacks of other accounts may use this function (`TRUSTED_STACK_ACCOUNTS`):
+    /// then a stack this account's CloudFormation does not know may still exist there.
+    pub fn trusts_other_accounts(&self) -> bool {
+        !self.trusted_accounts.is_empty()
+    }
+
     /// The settings from the environment; a malformed one fails the function's start.
     pub fn from_env(stacks: Stacks) -> Result<Origin, String> {
         let setting = |key| std::env::var(key).unwrap_or_default();

@@ -9,7 +9,8 @@ use super::names::OWNER_TAG;
 use super::observe::{Observation, Seen};
 pub use super::writes::Write;
 use super::writes::{
-    adopt, converge, create, policy_write, put_back, requested, wanted_tags, without_system_tags,
+    adopt, converge, create, policy_after, policy_write, put_back, requested, wanted_tags,
+    without_system_tags,
 };
 use crate::destinations::{AwsError, Destination};
 
@@ -170,8 +171,10 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
     match whose {
         Whose::OurUnfinished => {
             let mut finish = part(Step::Finish, found);
-            let wanted = wanted_tags(intent, desired);
-            let policy = policy_write(desired, destination, requested(desired, intent.arn(region)));
+            let requested = requested(desired, intent.arn(region));
+            let after = policy_after(requested.as_ref(), Some(destination));
+            let wanted = wanted_tags(intent, desired, after.as_ref());
+            let policy = policy_write(desired, destination, requested);
             finish.writes = vec![std::iter::once(Write::Tag(wanted)).chain(policy).collect()];
             finish.undo = vec![vec![Write::Delete]];
             Ok(finish)

@@ -6,6 +6,7 @@ use super::*;
 use crate::event::{CfnRequest, RequestKind};
 use crate::lifecycle::authority::{Tags, PROVISIONING_OWNER};
 use crate::lifecycle::checks::before_writing;
+use crate::lifecycle::fingerprint::{Fingerprint, FINGERPRINT_TAG};
 use crate::lifecycle::intent::{for_provisioning, for_stack};
 use crate::lifecycle::refusal::refusal;
 use crate::lifecycle::tests::{target, STACK};
@@ -102,8 +103,27 @@ fn present(region: &str, pairs: &[(&str, &str)]) -> Seen {
     }
 }
 
+/// Ours, as this file's `properties` (no policy) last wrote it, fingerprint included.
 fn ours(region: &str) -> Seen {
-    present(region, &[(OWNER_TAG, OWNER), ("team", "observability")])
+    Seen::Present {
+        destination: Some(destination(region, TARGET, 0, None)),
+        tags: owned_tag_set(),
+    }
+}
+
+/// `tags` plus the fingerprint of `target`, ROLE, `policy` and `tags`' user tags.
+fn with_print(mut tags: Tags, target: &str, policy: Option<&Value>) -> Tags {
+    let print = Fingerprint::of(target, ROLE, policy, &tags).tag_value();
+    tags.insert(FINGERPRINT_TAG.into(), print);
+    tags
+}
+
+/// The policy a write sets, as a document.
+fn written_policy(write: &Write) -> Option<Value> {
+    match write {
+        Write::Policy { text, .. } => serde_json::from_str(text).ok(),
+        _ => None,
+    }
 }
 
 fn seen(states: Vec<(&str, Seen)>) -> Observation {
@@ -131,7 +151,11 @@ fn refused(intent: &Intent, observed: &Observation) -> String {
 }
 
 fn owned_tag_set() -> Tags {
-    tags(&[(OWNER_TAG, OWNER), ("team", "observability")])
+    with_print(
+        tags(&[(OWNER_TAG, OWNER), ("team", "observability")]),
+        TARGET,
+        None,
+    )
 }
 
 #[test]
@@ -149,7 +173,13 @@ fn create_of_an_absent_destination_puts_then_tags_and_sets_the_policy_at_once() 
             creates: true
         }]
     );
-    assert_eq!(part.writes[1][0], Write::Tag(owned_tag_set()));
+    // The fingerprint, of the policy it writes, goes in the one TagResource.
+    let policy = written_policy(&part.writes[1][1]);
+    let base = tags(&[(OWNER_TAG, OWNER), ("team", "observability")]);
+    assert_eq!(
+        part.writes[1][0],
+        Write::Tag(with_print(base, TARGET, policy.as_ref()))
+    );
     assert!(
         matches!(&part.writes[1][1], Write::Policy { text, .. } if text.contains("111122223333")
             && text.contains("arn:aws:logs:us-east-1:123456789012:destination:central")),
@@ -226,11 +256,13 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
     let part = only(&plan);
     assert_eq!(part.step, Step::Adopt);
     // The ownership tag first, then target and role, the policy last.
+    let own_account = written_policy(&part.writes[2][0]);
+    let base = tags(&[(OWNER_TAG, OWNER), ("team", "observability")]);
     assert_eq!(
         part.writes[0],
         [
             Write::Untag(vec!["legacy".into()]),
-            Write::Tag(owned_tag_set())
+            Write::Tag(with_print(base, OTHER_TARGET, own_account.as_ref()))
         ]
     );
     assert!(
@@ -248,7 +280,11 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
                 role_arn: ROLE.into(),
                 creates: false
             },
-            Write::Untag(vec![OWNER_TAG.into(), "team".into()]),
+            Write::Untag(vec![
+                FINGERPRINT_TAG.into(),
+                OWNER_TAG.into(),
+                "team".into()
+            ]),
             Write::Tag(tags(&[("legacy", "yes")])),
             Write::Policy {
                 text: "{}".into(),
@@ -300,9 +336,12 @@ fn update_in_place_writes_only_what_differs_all_in_one_round_trip() {
     assert_eq!(part.writes.len(), 1, "one round trip: {:?}", part.writes);
     let writes = &part.writes[0];
     assert!(matches!(writes[0], Write::Put { creates: false, .. }));
-    // Only keys the old properties set are removed; a tag added by hand stays.
+    // Only keys the old properties set are removed; a tag added by hand stays. The
+    // fingerprint follows what is requested, in the same TagResource.
     assert_eq!(writes[1], Write::Untag(vec!["team".into()]));
-    assert_eq!(writes[2], Write::Tag(tags(&[("tier", "1")])));
+    let policy = written_policy(&writes[3]);
+    let print = with_print(tags(&[("tier", "1")]), OTHER_TARGET, policy.as_ref());
+    assert_eq!(writes[2], Write::Tag(print));
     assert!(matches!(writes[3], Write::Policy { .. }));
 }
 
@@ -310,11 +349,18 @@ fn update_in_place_writes_only_what_differs_all_in_one_round_trip() {
 fn an_update_that_removes_the_policy_leaves_only_the_own_account() {
     let intent = update(json!({"AllowedAccounts": ["111122223333"]}), json!({}));
     let plan = plan(&intent, &seen(vec![("us-east-1", ours("us-east-1"))]), NOW).expect("a plan");
+    let writes = &only(&plan).writes[0];
     assert!(
-        matches!(&only(&plan).writes[0][0], Write::Policy { text, .. }
+        matches!(&writes[1], Write::Policy { text, .. }
             if text.contains("OwnAccountOnly") && text.contains("\"123456789012\"")),
-        "{:?}",
-        only(&plan).writes
+        "{writes:?}"
+    );
+    // The fingerprint now records the own-account-only policy.
+    let policy = written_policy(&writes[1]);
+    let print = with_print(tags(&[("team", "observability")]), TARGET, policy.as_ref());
+    assert_eq!(
+        writes[0],
+        Write::Tag(tags(&[(FINGERPRINT_TAG, &print[FINGERPRINT_TAG])]))
     );
 }
 
@@ -533,10 +579,11 @@ fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
     let created = plan_for(&put, Seen::Absent).expect("a plan");
     assert_eq!(
         only(&created).writes[1][0],
-        Write::Tag(tags(&[
-            (OWNER_TAG, PROVISIONING_OWNER),
-            ("team", "observability")
-        ]))
+        Write::Tag(with_print(
+            tags(&[(OWNER_TAG, PROVISIONING_OWNER), ("team", "observability")]),
+            TARGET,
+            None
+        ))
     );
     let own = present(
         "us-east-1",
@@ -550,7 +597,7 @@ fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
     assert_eq!(
         only(&updated).undo,
         [[
-            Write::Untag(vec!["team".into()]),
+            Write::Untag(vec![FINGERPRINT_TAG.into(), "team".into()]),
             Write::Tag(tags(&[("old", "x")]))
         ]]
     );
@@ -613,3 +660,42 @@ fn every_region_has_its_arn_from_the_functions_account() {
 
 #[path = "put_back_tests.rs"]
 mod put_back_tests;
+
+#[test]
+fn the_fingerprint_is_written_where_missing_and_a_new_revision_takes_every_tag_over() {
+    // Written before fingerprints: an Update adds one, and nothing else.
+    let before_fingerprints = present(
+        "us-east-1",
+        &[(OWNER_TAG, OWNER), ("team", "observability")],
+    );
+    let same = update(json!({}), json!({}));
+    let plan_for = |intent: &Intent, seen_here| {
+        plan(intent, &seen(vec![("us-east-1", seen_here)]), NOW).expect("a plan")
+    };
+    let print = owned_tag_set()[FINGERPRINT_TAG].clone();
+    assert_eq!(
+        only(&plan_for(&same, before_fingerprints)).writes,
+        [[Write::Tag(tags(&[(FINGERPRINT_TAG, &print)]))]]
+    );
+
+    let mut by_hand = owned_tag_set();
+    by_hand.insert("by-hand".into(), "x".into());
+    let added_by_hand = Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, 0, None)),
+        tags: by_hand,
+    };
+    // An ordinary Update leaves a tag added outside the stack alone...
+    let kept = plan_for(&same, added_by_hand.clone());
+    assert!(only(&kept).writes.is_empty(), "{:?}", only(&kept).writes);
+    // ...a new Revision makes the requested tags the whole set again.
+    let revised = update(json!({"Revision": 1}), json!({"Revision": "2"}));
+    let repaired = plan_for(&revised, added_by_hand);
+    assert_eq!(
+        only(&repaired).writes,
+        [[Write::Untag(vec!["by-hand".into()])]]
+    );
+    // The same Revision, as a number or a string, is no repair.
+    let unchanged = update(json!({"Revision": "1"}), json!({"Revision": 1}));
+    assert_eq!(unchanged.tag_scope, same.tag_scope);
+    assert_ne!(revised.tag_scope, same.tag_scope);
+}

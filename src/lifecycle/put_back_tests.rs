@@ -38,6 +38,7 @@ fn changes_to_a_destination_that_existed_before_are_put_back_as_observed() {
                 role_arn: ROLE.into(),
                 creates: false
             },
+            Write::Untag(vec![FINGERPRINT_TAG.into()]),
             Write::Tag(tags(&[("cost-center", "42")])),
             Write::Policy {
                 text: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
@@ -60,7 +61,10 @@ fn changes_to_a_destination_that_existed_before_are_put_back_as_observed() {
     let undo = &only(&plan).undo;
     assert_eq!(undo.len(), 1, "{undo:?}");
     assert_eq!(undo[0][0], Write::Untag(vec!["tier".into()]));
-    assert_eq!(undo[0][1], Write::Tag(tags(&[("team", "observability")])));
+    // The fingerprint goes back with the tags it described.
+    let mut put_back = owned_tag_set();
+    put_back.remove(OWNER_TAG);
+    assert_eq!(undo[0][1], Write::Tag(put_back));
     assert!(
         matches!(&undo[0][2], Write::Policy { text, force_update: true, .. }
             if text.contains("OwnAccountOnly")),

@@ -2,11 +2,12 @@
 //! that would put it back: each aspect only where it differs (every call is a deploy's wait).
 
 use super::authority::Tags;
+use super::fingerprint::{policy_document, Fingerprint, FINGERPRINT_TAG};
 use super::intent::{Intent, PolicyRule, TagScope};
 use super::names::OWNER_TAG;
 use crate::destinations::Destination;
-use crate::properties::{self, DestinationProperties, Policy};
-use serde_json::json;
+use crate::properties::{self, DestinationProperties, Policy, RESERVED_TAG_PREFIX};
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,11 +127,32 @@ pub fn had_policy(found: &Destination) -> Option<&str> {
         .filter(|policy| !policy.trim().is_empty())
 }
 
-/// The user's tags plus the ownership tag.
-pub fn wanted_tags(intent: &Intent, desired: &DestinationProperties) -> Tags {
+/// The user's tags plus the ownership tag and the fingerprint of the state the writes leave:
+/// the requested target, role and tags, and `policy_after`, the policy the destination has
+/// once they are done (`None`: none). Written together, in one TagResource.
+pub fn wanted_tags(
+    intent: &Intent,
+    desired: &DestinationProperties,
+    policy_after: Option<&Value>,
+) -> Tags {
     let mut tags = desired.tags.clone();
     tags.insert(OWNER_TAG.to_owned(), intent.authority.owner().to_owned());
+    let print = Fingerprint::of(
+        &desired.target_arn,
+        &desired.role_arn,
+        policy_after,
+        &desired.tags,
+    );
+    tags.insert(FINGERPRINT_TAG.to_owned(), print.tag_value());
     tags
+}
+
+/// The policy a destination has after a write of `written` (`None`: it keeps what it had).
+pub fn policy_after(written: Option<&Policy>, found: Option<&Destination>) -> Option<Value> {
+    match written {
+        Some(policy) => Some(policy.document.clone()),
+        None => found.and_then(policy_document),
+    }
 }
 
 /// The policy the request asks for on the destination `arn` (checked before any call).
@@ -146,14 +168,18 @@ pub fn create(intent: &Intent, region: &str, desired: &DestinationProperties) ->
         role_arn: desired.role_arn.clone(),
         creates: true,
     };
-    let policy = requested(desired, intent.arn(region)).map(|policy| Write::Policy {
+    let requested = requested(desired, intent.arn(region));
+    let tags = wanted_tags(
+        intent,
+        desired,
+        policy_after(requested.as_ref(), None).as_ref(),
+    );
+    let policy = requested.map(|policy| Write::Policy {
         text: policy.text,
         force_update: desired.force_update,
         organization_hint: !desired.force_update && desired.grants_organizations(),
     });
-    let finish = std::iter::once(Write::Tag(wanted_tags(intent, desired)))
-        .chain(policy)
-        .collect();
+    let finish = std::iter::once(Write::Tag(tags)).chain(policy).collect();
     vec![vec![put], finish]
 }
 
@@ -170,7 +196,7 @@ pub fn converge(
         .filter(|(key, _)| match &intent.tag_scope {
             TagScope::All => true,
             TagScope::Ours { old } => {
-                key == OWNER_TAG
+                key.starts_with(RESERVED_TAG_PREFIX)
                     || desired.tags.contains_key(key)
                     || old.as_ref().is_none_or(|old| old.contains_key(key))
             }
@@ -179,13 +205,17 @@ pub fn converge(
     let mut writes: Vec<Write> = repoint(found, &desired.target_arn, &desired.role_arn)
         .into_iter()
         .collect();
-    writes.extend(tag_writes(&removable, &wanted_tags(intent, desired)));
     let required = match intent.policy_rule {
         PolicyRule::AsRequested => requested(desired, &found.arn),
         PolicyRule::OrOwnAccountOnly { had_policy } => {
             or_own_account_only(desired, found, had_policy)
         }
     };
+    let after = policy_after(required.as_ref(), Some(found));
+    writes.extend(tag_writes(
+        &removable,
+        &wanted_tags(intent, desired, after.as_ref()),
+    ));
     writes.extend(policy_write(desired, found, required));
     if writes.is_empty() {
         Vec::new()
@@ -204,8 +234,12 @@ pub fn adopt(
     tags: &Tags,
 ) -> Adoption {
     let original = without_system_tags(tags);
-    let wanted = wanted_tags(intent, desired);
     let policy = or_own_account_only(desired, found, false);
+    let wanted = wanted_tags(
+        intent,
+        desired,
+        policy_after(policy.as_ref(), Some(found)).as_ref(),
+    );
     let writes: Vec<Vec<Write>> = [
         tag_writes(&original, &wanted),
         repoint(found, &desired.target_arn, &desired.role_arn)

@@ -32,7 +32,7 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 12] = [
+const KNOWN_PROPERTIES: [&str; 13] = [
     "DestinationName",
     regions::REGIONS,
     "TargetArn",
@@ -45,7 +45,13 @@ const KNOWN_PROPERTIES: [&str; 12] = [
     "ForceUpdate",
     "Tags",
     "AdoptExisting",
+    REVISION,
 ];
+
+/// A property whose only purpose is to change: a new value makes CloudFormation send an
+/// Update, which rewrites every aspect that drifted and takes the whole tag set over.
+pub const REVISION: &str = "Revision";
+const MAX_REVISION_CHARS: usize = 256;
 
 /// The desired state of one destination, as the template describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,6 +71,8 @@ pub struct DestinationProperties {
     pub adopt_existing: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
     pub tags: BTreeMap<String, String>,
+    /// `Revision`: compared with the old properties' only.
+    pub revision: Option<String>,
 }
 
 /// Every rule the properties broke, each naming its property.
@@ -163,6 +171,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     let adopt_existing = parse_bool(&mut check, "AdoptExisting", map.get("AdoptExisting"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
     let regions = regions::parse_regions(&mut check, map.get(regions::REGIONS));
+    let revision = revision_of(&mut check, map);
 
     match (target_arn, role_arn) {
         (Some(target_arn), Some(role_arn)) if check.errors.is_empty() => {
@@ -176,10 +185,30 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
                 regions,
                 adopt_existing,
                 tags,
+                revision,
             })
         }
         _ => Err(PropertyErrors(check.errors)),
     }
+}
+
+fn revision_of(check: &mut Checker, map: &Map<String, Value>) -> Option<String> {
+    let revision = optional_string(check, map, REVISION)?;
+    if revision.chars().count() > MAX_REVISION_CHARS {
+        check.fail(
+            REVISION,
+            format!("must be at most {MAX_REVISION_CHARS} characters"),
+        );
+    }
+    Some(revision)
+}
+
+/// `Revision` as written in (old) properties that may no longer parse; `None` when absent.
+pub fn revision(properties: &Value) -> Option<String> {
+    properties
+        .get(REVISION)
+        .filter(|value| !is_absent(Some(value)))
+        .and_then(scalar_string)
 }
 
 /// Only the user tags, for an Update whose old properties may predate today's rules: the tag

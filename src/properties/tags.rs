@@ -4,8 +4,9 @@ use super::{is_absent, scalar_string, Checker, RESERVED_TAG_PREFIX};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// CloudWatch Logs allows 50 tags per resource; the ownership marker takes one of them.
-pub const MAX_USER_TAGS: usize = 49;
+/// CloudWatch Logs allows 50 tags per resource; the ownership tag and the fingerprint tag
+/// (what the audit compares against) take two of them.
+pub const MAX_USER_TAGS: usize = 48;
 
 pub(super) fn parse_tags(check: &mut Checker, value: Option<&Value>) -> BTreeMap<String, String> {
     let mut tags = BTreeMap::new();
@@ -67,7 +68,7 @@ fn check_tag_count(check: &mut Checker, tags: &BTreeMap<String, String>) {
             "Tags",
             format!(
                 "must have at most {MAX_USER_TAGS} entries (got {}): CloudWatch Logs allows 50 \
-                 and the provider's ownership tag uses one",
+                 and the provider's ownership and fingerprint tags use two",
                 tags.len()
             ),
         );
@@ -177,8 +178,8 @@ mod tests {
         ))
         .contains("appears more than once"));
         assert!(errors(with("Tags", json!("team=core"))).contains("Tags must be a list"));
-        let too_many: Map<String, Value> = (0..50).map(|i| (format!("k{i}"), json!("v"))).collect();
-        assert!(errors(with("Tags", Value::Object(too_many))).contains("at most 49 entries"));
+        let too_many: Map<String, Value> = (0..49).map(|i| (format!("k{i}"), json!("v"))).collect();
+        assert!(errors(with("Tags", Value::Object(too_many))).contains("at most 48 entries"));
         assert!(parse(&with(
             "Tags",
             json!([{"Key": "Ünïcode key", "Value": "größe 1.0 +@=/:"}])

@@ -99,3 +99,22 @@ fn every_broken_rule_is_reported_at_once() {
         );
     }
 }
+
+#[test]
+fn revision_is_any_short_scalar_and_only_changes() {
+    let parsed = parse(&with("Revision", json!(3))).expect("a number is fine");
+    assert_eq!(parsed.revision.as_deref(), Some("3"));
+    assert_eq!(
+        parse(&with("Revision", json!(""))).map(|p| p.revision),
+        Ok(None)
+    );
+    assert!(
+        errors(with("Revision", json!("r".repeat(257)))).contains("Revision must be at most 256")
+    );
+    assert!(errors(with("Revision", json!({"a": 1}))).contains("Revision must be a string"));
+    // The old properties' Revision is read even when the rest no longer parses.
+    assert_eq!(
+        revision(&json!({"Revision": "7", "Bogus": 1})).as_deref(),
+        Some("7")
+    );
+}

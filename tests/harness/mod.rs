@@ -20,6 +20,8 @@ pub const OTHER_TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/ot
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/central-logs-destination-role";
 pub const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/other-destination-role";
 pub const OWNER_TAG: &str = "cfn-logs-destination:owner";
+/// What was last written, one hash per aspect (`v1 TargetArn=... Tags=...`): the audit's basis.
+pub const FINGERPRINT_TAG: &str = "cfn-logs-destination:fingerprint";
 pub const LOG_GROUP: &str = "/aws/lambda/cfn-logs-destination";
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
