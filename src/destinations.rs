@@ -1,6 +1,6 @@
 //! The CloudWatch Logs calls, with errors that say which API and which destination failed.
 
-use aws_sdk_cloudwatchlogs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::Client;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -167,16 +167,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug,
 {
-    let (code, message) = match error.as_service_error() {
-        Some(service) => (
-            service.code().map(str::to_owned),
-            service
-                .message()
-                .map(str::to_owned)
-                .unwrap_or_else(|| DisplayErrorContext(service).to_string()),
-        ),
-        None => (None, DisplayErrorContext(&error).to_string()),
-    };
+    let (code, message) = crate::sdk_error::code_and_message(&error);
     AwsError {
         operation,
         destination: destination.to_owned(),

@@ -17,5 +17,6 @@ pub mod metrics;
 pub mod mode;
 pub mod properties;
 pub mod response;
+mod sdk_error;
 pub mod stacks;
 pub mod watchdog;

@@ -1,6 +1,6 @@
 //! CloudFormation's own view of a stack: the calls that check a request against it.
 
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::Client;
 use std::fmt;
 
@@ -131,16 +131,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: fmt::Debug,
 {
-    let (code, message) = match error.as_service_error() {
-        Some(service) => (
-            service.code().map(str::to_owned),
-            service
-                .message()
-                .map(str::to_owned)
-                .unwrap_or_else(|| DisplayErrorContext(service).to_string()),
-        ),
-        None => (None, DisplayErrorContext(&error).to_string()),
-    };
+    let (code, message) = crate::sdk_error::code_and_message(&error);
     StackError {
         operation,
         stack: stack.to_owned(),
