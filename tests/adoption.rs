@@ -6,19 +6,8 @@ mod harness;
 mod support;
 
 use harness::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use support::*;
-
-fn adopting(name: &str) -> Value {
-    json!({
-        "DestinationName": name,
-        "TargetArn": TARGET,
-        "RoleArn": ROLE,
-        "DestinationPolicy": policy_for("111122223333"),
-        "Tags": [{"Key": "team", "Value": "platform"}],
-        "AdoptExisting": "true",
-    })
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn adopt_existing_brings_a_hand_made_destination_under_the_stack() {

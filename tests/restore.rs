@@ -7,7 +7,7 @@ mod harness;
 mod support;
 
 use harness::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use support::*;
 
@@ -141,17 +141,6 @@ async fn a_failed_update_with_regions_deletes_nothing_and_puts_back_the_failed_r
         assert_eq!(&snapshot(&client_in(region), &name).await, was, "{region}");
     }
     assert_eq!(stored(&client_in("ap-south-1"), &name).await, None);
-}
-
-fn adopting(name: &str) -> Value {
-    json!({
-        "DestinationName": name,
-        "TargetArn": TARGET,
-        "RoleArn": ROLE,
-        "DestinationPolicy": policy_for("111122223333"),
-        "Tags": [{"Key": "team", "Value": "platform"}],
-        "AdoptExisting": "true",
-    })
 }
 
 /// Finding (iii): the watchdog interrupts an adoption after it took the tags over. The

@@ -5,7 +5,7 @@
 //! request says, and carry the request's id. The accepted states are the README's table
 //! ("Trust model"); [`judge`] is that table.
 
-use crate::event::{CfnRequest, RequestKind};
+use crate::event::CfnRequest;
 use crate::stacks::{StackResource, Stacks};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -178,10 +178,7 @@ impl<'a> Claim<'a> {
             request_type: request.kind.name(),
             stack_id: &request.target.stack_id,
             logical_id: &request.target.logical_resource_id,
-            physical_id: match &request.kind {
-                RequestKind::Create => None,
-                other => other.physical_resource_id(),
-            },
+            physical_id: request.kind.physical_resource_id(),
             resource_type: &request.resource_type,
         }
     }

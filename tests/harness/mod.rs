@@ -199,6 +199,18 @@ pub fn props(name: &str) -> Value {
     json!({"DestinationName": name, "TargetArn": TARGET, "RoleArn": ROLE})
 }
 
+/// Properties that adopt an existing destination `name`, with a policy and a tag.
+pub fn adopting(name: &str) -> Value {
+    json!({
+        "DestinationName": name,
+        "TargetArn": TARGET,
+        "RoleArn": ROLE,
+        "DestinationPolicy": policy_for("111122223333"),
+        "Tags": [{"Key": "team", "Value": "platform"}],
+        "AdoptExisting": "true",
+    })
+}
+
 /// `props(name)` with `key` set to `value`.
 pub fn props_with(name: &str, key: &str, value: Value) -> Value {
     let mut properties = props(name);

@@ -159,15 +159,12 @@ pub fn answer(body: &[u8]) -> Response<Body> {
                     escape(&shown.resource_status),
                 ),
             ),
-            Some(_) => unknown(&format!(
+            // A stack the rig knows, without this resource (or with none shown yet).
+            _ if known.keys().any(|(s, _)| *s == stack) => unknown(&format!(
                 "Resource {logical} does not exist for stack {}",
                 stack_name(&stack)
             )),
-            None if known.keys().any(|(s, _)| *s == stack) => unknown(&format!(
-                "Resource {logical} does not exist for stack {}",
-                stack_name(&stack)
-            )),
-            None => unknown(&format!("Stack '{}' does not exist", stack_name(&stack))),
+            _ => unknown(&format!("Stack '{}' does not exist", stack_name(&stack))),
         },
         "DescribeStacks" => {
             let status = known
