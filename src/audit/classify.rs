@@ -27,28 +27,10 @@ pub enum Owner {
     Unreadable(String),
 }
 
-/// The partition, Region and account of the invoked function's ARN.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Home {
-    pub partition: String,
-    pub region: String,
-    pub account: String,
-}
+pub use crate::lifecycle::Home;
 
+/// What the audit reads from a function's home.
 impl Home {
-    pub fn of(function_arn: &str) -> Option<Home> {
-        let parts: Vec<&str> = function_arn.splitn(7, ':').collect();
-        let [_, partition, _, region, account, ..] = parts.as_slice() else {
-            return None;
-        };
-        (parts.len() == 7 && !partition.is_empty() && !region.is_empty() && !account.is_empty())
-            .then(|| Home {
-                partition: (*partition).to_owned(),
-                region: (*region).to_owned(),
-                account: (*account).to_owned(),
-            })
-    }
-
     /// This home with the partition and account of `destination_arn`, when it names them.
     pub fn of_destination(&self, destination_arn: &str) -> Home {
         let parts: Vec<&str> = destination_arn.splitn(6, ':').collect();

@@ -37,7 +37,9 @@ use crate::destinations::Destinations;
 use crate::event::{CfnRequest, ProvisionRequest, RequestKind};
 
 pub use authority::PROVISIONING_OWNER;
-pub use names::{destination_arn, failed_create_id, generated_name, owner_tag_value, OWNER_TAG};
+pub use names::{
+    destination_arn, failed_create_id, generated_name, owner_tag_value, Home, OWNER_TAG,
+};
 pub use origin::Origin;
 pub use outcome::{Done, Failed};
 pub use provisioned::{Action, InRegion, Provisioned};

@@ -6,13 +6,36 @@ use crate::properties::{self, RESERVED_TAG_PREFIX};
 
 /// `arn:PARTITION:logs:REGION:ACCOUNT:destination:NAME`, in the invoked function's account.
 pub fn destination_arn(function_arn: &str, region: Option<&str>, name: &str) -> Option<String> {
-    let parts: Vec<&str> = function_arn.splitn(7, ':').collect();
-    let [_, partition, _, function_region, account, ..] = parts.as_slice() else {
-        return None;
-    };
-    let region = region.unwrap_or(function_region);
-    (parts.len() == 7 && !partition.is_empty() && !account.is_empty() && !region.is_empty())
+    let home = Home::of(function_arn)?;
+    let region = region.unwrap_or(&home.region);
+    let Home {
+        partition, account, ..
+    } = &home;
+    (!region.is_empty())
         .then(|| format!("arn:{partition}:logs:{region}:{account}:destination:{name}"))
+}
+
+/// The partition, Region and account of the invoked function's ARN.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Home {
+    pub partition: String,
+    pub region: String,
+    pub account: String,
+}
+
+impl Home {
+    pub fn of(function_arn: &str) -> Option<Home> {
+        let parts: Vec<&str> = function_arn.splitn(7, ':').collect();
+        let [_, partition, _, region, account, ..] = parts.as_slice() else {
+            return None;
+        };
+        (parts.len() == 7 && !partition.is_empty() && !region.is_empty() && !account.is_empty())
+            .then(|| Home {
+                partition: (*partition).to_owned(),
+                region: (*region).to_owned(),
+                account: (*account).to_owned(),
+            })
+    }
 }
 
 /// The ownership tag's key.

@@ -5,6 +5,7 @@
 //! request says, and carry the request's id. The accepted states are the README's table
 //! ("Trust model"); [`judge`] is that table.
 
+use super::names::Home;
 use crate::event::CfnRequest;
 use crate::stacks::{StackResource, Stacks};
 use std::time::Duration;
@@ -310,7 +311,9 @@ pub async fn verify(
             ),
         ));
     };
-    let (region, account) = place(function_arn).unwrap_or_default();
+    let (region, account) = Home::of(function_arn)
+        .map(|home| (home.region, home.account))
+        .unwrap_or_default();
     if stack_account != account {
         if origin.trusted_accounts.contains(&stack_account) {
             tracing::info!(stack_account, "a trusted account's stack: not checked");
