@@ -1,5 +1,5 @@
 //! What the benchmark prints: the figures against their budgets, the round trips of each
-//! operation, and the README's table filled from the run.
+//! operation, and docs/performance.md's table filled from the run.
 
 use std::time::Duration;
 
@@ -212,7 +212,7 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
             .len();
         arm64_size = table.bytes("release binary (arm64)", &[size as f64], None);
     }
-    // The README lists the no-change Update in a row of its own, after the others.
+    // docs/performance.md lists the no-change Update in a row of its own, after the others.
     let [create, in_place, retag, no_change, delete] =
         BUDGET_CALLS.map(|(op, budget)| table.calls(op, https_runs, budget));
     let calls = [create, in_place, retag, delete]
@@ -268,10 +268,10 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
         .map(|(_, all, observing)| format!("{all} ({observing})"))
         .join(" / ");
 
-    // The README's table, filled from this run: paste it over the one there.
+    // docs/performance.md's table, filled from this run: paste it over the one there.
     let mb = |b: u64| format!("{} MB", b / 1_000_000);
     let host_label = format!("release binary, host ({})", std::env::consts::ARCH);
-    println!("\nREADME table (Performance):\n");
+    println!("\nTable for docs/performance.md (Today's figures):\n");
     println!("| Metric | Budget | Measured |\n|---|---|---|");
     for (metric, budget, measured) in [
         (
