@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 HTML_ANCHOR = re.compile(r"""<a\s+(?:name|id)=["']([^"']+)["']""", re.IGNORECASE)
-CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 # An inline link or image: [text](target "title"); the text may hold brackets one level deep.
 INLINE_LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'(][^)]*)?\)")
 REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s.*)?$")
@@ -79,16 +79,32 @@ def anchors(path, cache={}):
     return cache[path]
 
 
+def blocks(path):
+    """The file's prose outside fenced code, as blocks of consecutive non-blank lines: a link's
+    text may run over several lines. Each block is (number of its first line, its lines)."""
+    block = []
+    for number, line in outside_code(path.read_text(encoding="utf-8").splitlines()):
+        if line.strip() and (not block or block[-1][0] == number - 1):
+            block.append((number, line))
+            continue
+        if block:
+            yield block[0][0], [text for _, text in block]
+        block = [(number, line)] if line.strip() else []
+    if block:
+        yield block[0][0], [text for _, text in block]
+
+
 def links(path):
     """(line number, target) for each link in a Markdown file, code left out."""
-    for number, line in outside_code(path.read_text(encoding="utf-8").splitlines()):
-        definition = REFERENCE_DEFINITION.match(line)
-        if definition:
-            yield number, definition.group(1)
-            continue
-        prose = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+    for first, lines in blocks(path):
+        for offset, line in enumerate(lines):
+            definition = REFERENCE_DEFINITION.match(line)
+            if definition:
+                yield first + offset, definition.group(1)
+        # Code spans become blanks of the same length, so offsets still map to lines.
+        prose = CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), "\n".join(lines))
         for match in INLINE_LINK.finditer(prose):
-            yield number, match.group(1)
+            yield first + prose.count("\n", 0, match.start(1)), match.group(1)
 
 
 def check(path):

@@ -34,12 +34,13 @@ class CheckLinks(unittest.TestCase):
         status, out = check(HERE / "broken.md")
         self.assertEqual(status, 1, out)
         broken = out.splitlines()
-        self.assertEqual(len(broken), 4, out)  # three links, then the count
+        self.assertEqual(len(broken), 5, out)  # four links, then the count
         self.assertIn("broken.md:5: missing.md: no such file", broken[0])
         self.assertIn("broken.md:6: #absent:", broken[1])
         self.assertIn("has no heading #absent", broken[1])
         self.assertIn("broken.md:7: target.md#no-such-section:", broken[2])
         self.assertIn("has no heading #no-such-section", broken[2])
+        self.assertIn("broken.md:9: #nowhere:", broken[3])
 
     def test_by_default_it_reads_the_readme_and_every_page_in_docs(self):
         status, out = check()
