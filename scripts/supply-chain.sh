@@ -31,7 +31,7 @@ echo "advisory database snapshot: $(git -C "$db" show -s --format='%h of %cs' HE
     "$(find "$db/crates" -name '*.md' | wc -l) advisories"
 age_days=$((($(date +%s) - $(git -C "$db" show -s --format=%ct HEAD)) / 86400))
 echo "supply-chain: warning: the advisory database snapshot is $age_days days old; advisories" \
-    "published since are not checked. To refresh it, see README.md, \"Supply chain\"." >&2
+    "published since are not checked. To refresh it, see docs/development.md, \"Supply chain\"." >&2
 
 # Every locked crate, for every platform, so that the offline metadata is complete.
 cargo fetch --locked --quiet

@@ -3,7 +3,7 @@
 # already installed), then runs every test: the unit tests once, and the
 # end-to-end suites (tests/*.rs) in both AWS modes of the rig, strict (AWS as it
 # answers, where moto is looser) and moto (moto as it is). CFN_TEST_AWS picks
-# the mode; see README.md, "Fidelity".
+# the mode; see docs/fidelity.md.
 #
 # Extra arguments go to both cargo test runs, e.g. a name filter
 # `scripts/test.sh fault_proxy` or `scripts/test.sh -- --nocapture`.

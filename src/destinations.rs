@@ -428,8 +428,8 @@ impl Destinations {
     }
 
     /// Creates a destination, or points one at another target and role. It never carries
-    /// tags: AWS answers PutDestination with tags by failing its test message (see the
-    /// README's Fidelity section), so tags are set with TagResource once the destination exists.
+    /// tags: AWS answers PutDestination with tags by failing its test message (see
+    /// docs/fidelity.md), so tags are set with TagResource once the destination exists.
     /// `may_exist(sent_ms)` is called after every attempt that succeeded or got no answer,
     /// with when it was sent (ms since the epoch): the destination may exist from then on,
     /// even if a later attempt fails. `check(n)` runs before attempt `n` (from 0); an error

@@ -1,4 +1,4 @@
-//! The drift and orphan audit through the binary (README, "Audit"): `{"Audit": {...}}` reads
+//! The drift and orphan audit through the binary (docs/audit.md): `{"Audit": {...}}` reads
 //! every destination of the audited Regions, reports this provider's as InSync, Drifted (with
 //! the aspects), Orphaned or Unverifiable, and never writes; `cfn-logs-destination audit` does
 //! the same for a person, as a table. Each test keeps its destination in

@@ -25,7 +25,7 @@ async fn nth_metrics(stack: &Stack, n: usize) -> Value {
 }
 
 /// The namespace and dimension sets of the request directive, as the template's alarms and
-/// the README expect them.
+/// docs/operations.md expect them.
 fn assert_request_directive(doc: &Value, namespace: &str) {
     let directive = &doc["_aws"]["CloudWatchMetrics"][0];
     assert_eq!(directive["Namespace"], namespace, "{doc}");

@@ -1,6 +1,6 @@
 //! The policy builder through the compiled binary: `AllowedAccounts`, `AllowedOrganizations`,
 //! `AllowedOrganizationPaths` and `AllowAccountLevelSubscriptions` become the destination's
-//! access policy, exactly as documented in the README, kept in place across Updates, and
+//! access policy, exactly as docs/properties.md documents it, kept in place across Updates, and
 //! refused before any write when it could not be applied.
 
 mod harness;

@@ -1,5 +1,5 @@
-//! Every stack request is checked with CloudFormation before any write (README, "Trust
-//! model"): each flow CloudFormation drives passes, and a forged request (a stack that is not
+//! Every stack request is checked with CloudFormation before any write (docs/trust.md,
+//! "Trust model"): each flow CloudFormation drives passes, and a forged request (a stack that is not
 //! in progress, a wrong id, a wrong type, another account) is refused with a Reason naming
 //! what CloudFormation showed, changes nothing, and is counted.
 

@@ -1,4 +1,4 @@
-//! One row per rule of the README's "Audit" section: ownership tag value to owner, and
+//! One row per rule of docs/audit.md: ownership tag value to owner, and
 //! (destination, tags, what CloudFormation shows) to the status.
 use super::*;
 use crate::lifecycle::fingerprint::Fingerprint;

@@ -2,8 +2,8 @@
 //! invoke the function (every deployer) or publish to its topic can write one naming any stack.
 //! So before any write, a request is checked against CloudFormation's own view of the stack:
 //! the resource must exist, be of a type this provider serves, be in progress in the way the
-//! request says, and carry the request's id. The accepted states are the README's table
-//! ("Trust model"); [`judge`] is that table.
+//! request says, and carry the request's id. The accepted states are the table of
+//! docs/trust.md ("Trust model"); [`judge`] is that table.
 
 use super::names::Home;
 use crate::event::CfnRequest;
@@ -155,7 +155,7 @@ impl Refusal {
         format!(
             "Refused before any change: {}. Requests are checked with CloudFormation because \
              anyone who may invoke this function can write one; if CloudFormation did send this \
-             request, see VerifyRequests in the README's trust model.",
+             request, see VerifyRequests in the trust model (docs/trust.md).",
             self.saw
         )
     }

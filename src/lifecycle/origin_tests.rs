@@ -1,4 +1,4 @@
-//! The accepted-states table, flow by flow (README, "Trust model").
+//! The accepted-states table, flow by flow (docs/trust.md, "Trust model").
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! The plan as data: (request, what each Region holds) -> each Region's step, writes and undo,
-//! or the refusal; one table row per rule of the README's "Ownership and rollback safety" and
-//! "Regions" sections, for stacks and for provisioning.
+//! or the refusal; one table row per rule of docs/trust.md ("Ownership and rollback safety")
+//! and docs/regions.md, for stacks and for provisioning.
 
 use super::*;
 use crate::event::{CfnRequest, RequestKind};

@@ -1,5 +1,5 @@
 //! The rig's strict-AWS mode, pinned with raw SDK calls through the fault proxy: each rule of
-//! README.md's "Fidelity" section, and where plain moto answers differently. These tests pick
+//! docs/fidelity.md, and where plain moto answers differently. These tests pick
 //! their mode explicitly, so they check the same thing whatever `CFN_TEST_AWS` says.
 
 #[path = "../harness/mod.rs"]

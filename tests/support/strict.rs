@@ -1,6 +1,6 @@
 //! The rig's two modes, and the strict-AWS layer of the [`super::FaultProxy`]: it answers
 //! as CloudWatch Logs does where moto (5.2.5) is looser. Each rule has a public source,
-//! listed in README.md, "Fidelity". moto stays the store: the layer only refuses calls,
+//! listed in docs/fidelity.md. moto stays the store: the layer only refuses calls,
 //! or asks moto first, or tidies up after it.
 
 use bytes::Bytes;
