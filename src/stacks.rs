@@ -12,7 +12,25 @@ pub struct StackResource {
     pub status: String,
     /// Empty while CloudFormation has none (a Create in progress).
     pub physical_id: String,
+    /// When the resource's status last changed (ms since the epoch): for a resource in
+    /// progress, when CloudFormation began this operation on it, before invoking the provider.
+    pub last_updated_ms: Option<i64>,
 }
+
+/// One of a stack's events, as `DescribeStackEvents` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackEvent {
+    pub logical_id: String,
+    /// Empty when CloudFormation had none (a Create's first event).
+    pub physical_id: String,
+    pub resource_type: String,
+    pub status: String,
+    /// ms since the epoch.
+    pub timestamp_ms: i64,
+}
+
+/// How many pages of events are read at most: an operation's events fit in far fewer.
+const MAX_EVENT_PAGES: usize = 10;
 
 /// A failed CloudFormation call.
 #[derive(Clone, Debug)]
@@ -101,7 +119,55 @@ impl Stacks {
                 .map(|s| s.as_str().to_owned())
                 .unwrap_or_default(),
             physical_id: d.physical_resource_id().unwrap_or_default().to_owned(),
+            last_updated_ms: d.last_updated_timestamp().and_then(|t| t.to_millis().ok()),
         }))
+    }
+
+    /// The stack's events, newest first, read page by page until one satisfies `enough` (or
+    /// the stack has no more, or [`MAX_EVENT_PAGES`] were read); `Ok(None)` when
+    /// CloudFormation knows no such stack.
+    pub async fn events(
+        &self,
+        stack_id: &str,
+        enough: impl Fn(&StackEvent) -> bool,
+    ) -> Result<Option<Vec<StackEvent>>, StackError> {
+        let mut events = Vec::new();
+        let mut token = None;
+        for _ in 0..MAX_EVENT_PAGES {
+            let answer = self
+                .client
+                .describe_stack_events()
+                .stack_name(stack_id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| stack_error("DescribeStackEvents", stack_id, e));
+            let output = match answer {
+                Ok(output) => output,
+                Err(error) if error.is_unknown() => return Ok(None),
+                Err(error) => return Err(error),
+            };
+            let page: Vec<StackEvent> = output
+                .stack_events()
+                .iter()
+                .filter_map(|e| {
+                    Some(StackEvent {
+                        logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
+                        physical_id: e.physical_resource_id().unwrap_or_default().to_owned(),
+                        resource_type: e.resource_type().unwrap_or_default().to_owned(),
+                        status: e.resource_status()?.as_str().to_owned(),
+                        timestamp_ms: e.timestamp()?.to_millis().ok()?,
+                    })
+                })
+                .collect();
+            let done = page.iter().any(&enough);
+            events.extend(page);
+            token = output.next_token().map(str::to_owned);
+            if done || token.is_none() {
+                break;
+            }
+        }
+        Ok(Some(events))
     }
 
     /// The stack's status (`UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`, ...); `Ok(None)` when

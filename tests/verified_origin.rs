@@ -21,6 +21,18 @@ fn show(request: &Value, stack_status: &str, resource_status: &str, id: &str) {
     );
 }
 
+/// CloudFormation cleans up after a replacement: the stack in `stack_status`, the resource
+/// holding `current_id`, and `request`'s id being deleted now.
+fn cleaning_up(request: &Value, stack_status: &str, current_id: &str) {
+    cloudformation::cleanup(
+        request["StackId"].as_str().unwrap_or_default(),
+        request["LogicalResourceId"].as_str().unwrap_or_default(),
+        stack_status,
+        current_id,
+        request["PhysicalResourceId"].as_str().unwrap_or_default(),
+    );
+}
+
 /// The `Refused` metric of the last request: its `Why`.
 async fn refused_why(stack: &Stack) -> Option<String> {
     let metrics = stack
@@ -119,22 +131,19 @@ async fn a_replacement_and_its_cleanup_delete_pass() {
     assert_eq!(renamed.physical_id(), new);
     // The cleanup: the stack shows the new id while CloudFormation deletes the old one.
     let cleanup = delete_request(&rename, &stack.url(), &old);
-    show(
-        &cleanup,
-        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-        "UPDATE_COMPLETE",
-        &new,
-    );
+    cleaning_up(&cleanup, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", &new);
     stack.succeed(&cleanup).await;
     assert!(stored(&stack.logs, &old).await.is_none());
     existing(&stack.logs, &new).await;
+    // Only the Delete of another id reads the stack's events.
     assert_eq!(
-        stack
-            .proxy
-            .cloudformation_calls()
-            .last()
-            .map(String::as_str),
-        Some("DescribeStacks")
+        stack.proxy.cloudformation_calls(),
+        [
+            "DescribeStackResource",
+            "DescribeStackResource",
+            "DescribeStackResource",
+            "DescribeStackEvents"
+        ]
     );
 }
 
@@ -157,10 +166,9 @@ async fn a_rollback_update_and_its_cleanup_delete_pass() {
     let rolled_back = stack.succeed(&rollback).await;
     assert_eq!(rolled_back.physical_id(), old);
     let cleanup = delete_request(&rollback, &stack.url(), &new);
-    show(
+    cleaning_up(
         &cleanup,
         "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
-        "UPDATE_COMPLETE",
         &old,
     );
     stack.succeed(&cleanup).await;
@@ -207,13 +215,15 @@ async fn the_rollback_delete_of_a_failed_create_passes() {
         failed.physical_id(),
     );
     stack.succeed(&rollback).await;
+    // Each rollback Delete reads the events for the window in which the Create ran.
     assert_eq!(
         stack.proxy.cloudformation_calls(),
         [
             "DescribeStackResource",
             "DescribeStackResource",
-            "DescribeStacks",
-            "DescribeStackResource"
+            "DescribeStackEvents",
+            "DescribeStackResource",
+            "DescribeStackEvents"
         ]
     );
 }

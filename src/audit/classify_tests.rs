@@ -43,6 +43,7 @@ fn resource(status: &str, physical_id: &str) -> Lookup {
         resource_type: "Custom::LogsDestination".into(),
         status: status.into(),
         physical_id: physical_id.into(),
+        last_updated_ms: None,
     })
 }
 

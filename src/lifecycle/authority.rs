@@ -13,14 +13,16 @@
 //! - exactly the target and role this request asks for, and
 //! - a `creationTime` that this request could have made ([`Window`]): only a request that
 //!   creates (a Create, a rename, re-creating a vanished destination, a Region an Update adds)
-//!   may find one, created no earlier than the moment the request was issued; and the rollback
-//!   Delete of a failed Create finds the one whose creation time that Create answered with.
-//!   A request that cannot tell when it was issued falls back to [`UNFINISHED_WINDOW`] before
-//!   now: a request that can still be answered is at most that old.
+//!   may find one, created no earlier than CloudFormation began this operation on the resource
+//!   (its `LastUpdatedTimestamp`, [`Recorded`]); and the rollback Delete of a failed Create
+//!   finds one created while CloudFormation was creating the resource (its events). The
+//!   request's own fields (the ResponseURL's date, the times in a failed Create's id) only
+//!   narrow these windows. Where CloudFormation was not asked (`VERIFY_REQUESTS=false`), only
+//!   what was made within [`UNFINISHED_WINDOW`] before now can be ours: a request that can
+//!   still be answered is at most that old.
 //!
 //! Anything else without our ownership tag belongs to someone else and is never changed.
 
-use super::issued::SKEW_MS;
 use super::names::OWNER_TAG;
 use crate::destinations::Destination;
 use crate::properties::DestinationProperties;
@@ -31,6 +33,20 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub const UNFINISHED_WINDOW: Duration = Duration::from_secs(2 * 60 * 60);
 /// How far AWS's clock may run ahead of ours.
 const CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+/// How far CloudFormation's clock and CloudWatch Logs' may disagree.
+pub const RECORDED_SKEW_MS: i64 = 2_000;
+
+/// What CloudFormation recorded about a stack request's resource, read when the request was
+/// checked: the times that decide whether an untagged destination is the request's own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// When CloudFormation began this operation on the resource (`LastUpdatedTimestamp`), ms
+    /// since the epoch.
+    pub began_ms: Option<i64>,
+    /// The rollback Delete of a failed Create: when CloudFormation was creating the resource
+    /// (its events, `CREATE_IN_PROGRESS` to `CREATE_FAILED`), ms since the epoch.
+    pub create_window: Option<(i64, i64)>,
+}
 
 /// The ownership tag's value on destinations that provisioning created. A stack resource's
 /// value always has the form `stack/uuid/LogicalId`, so the two never meet.
@@ -52,7 +68,7 @@ pub enum Authority {
 pub enum Window {
     /// Never: nothing untagged is ours here (an Update's removed Regions, a plain Delete).
     Never,
-    /// No earlier than the request was issued (ms since the epoch, allowing for clock skew).
+    /// No earlier than this (ms since the epoch, clock skew already allowed for).
     Since(i64),
     /// Within these creation times (inclusive): those a failed Create saw.
     Between(i64, i64),
@@ -67,7 +83,7 @@ impl Window {
         let skew = CLOCK_SKEW.as_millis() as i64;
         let (earliest, latest) = match self {
             Window::Never => return false,
-            Window::Since(issued) => (issued - SKEW_MS, now_ms + skew),
+            Window::Since(earliest) => (earliest, now_ms + skew),
             Window::Between(first, last) => (first, last),
             Window::Recent => (now_ms - UNFINISHED_WINDOW.as_millis() as i64, now_ms + skew),
         };
@@ -299,8 +315,8 @@ mod tests {
         fn window_for_test() -> Window {
             Window::Since(NOW - 60_000)
         }
-        assert_eq!(tagless(NOW - 60_000 - SKEW_MS), Whose::OurUnfinished);
-        assert!(is_foreign(&tagless(NOW - 60_000 - SKEW_MS - 1)));
+        assert_eq!(tagless(NOW - 60_000), Whose::OurUnfinished);
+        assert!(is_foreign(&tagless(NOW - 60_001)));
         let one = |window, created| {
             stack().whose(
                 Some(&destination(Some(created))),

@@ -2,7 +2,7 @@
 //! involved, what is asked for and whom it acts for; and everything that can be checked before
 //! any AWS call.
 
-use super::authority::{Authority, Tags};
+use super::authority::{Authority, Recorded, Tags};
 use super::issued;
 use super::names::{generated_name, owner_tag_value, parse_created_id};
 use crate::event::{CfnRequest, ReplyTarget, RequestKind};
@@ -61,11 +61,15 @@ pub struct Intent {
     pub adopt: bool,
     pub tag_scope: TagScope,
     pub policy_rule: PolicyRule,
-    /// When the request was issued (ms since the epoch), if it can tell: a destination created
-    /// before then is not its own creation.
+    /// When the request says it was issued (ms since the epoch: the ResponseURL's date, the
+    /// provisioning event's time). For a stack request it only narrows [`Self::recorded`].
     pub issued_ms: Option<i64>,
-    /// A rollback Delete of a failed Create: the creation times that Create saw (its id).
+    /// A rollback Delete of a failed Create: the creation times that Create says it saw (its
+    /// id). They only narrow the window CloudFormation's events show.
     pub created_between: Option<(i64, i64)>,
+    /// What CloudFormation recorded about the resource (filled in from the check of a stack
+    /// request); `None` when it was not asked.
+    pub recorded: Option<Recorded>,
     /// Every involved Region's destination ARN, known from the function's ARN (filled in by
     /// the checks before any call).
     pub arns: BTreeMap<String, String>,
@@ -219,6 +223,7 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         policy_rule,
         issued_ms: issued::from_response_url(&request.target.response_url),
         created_between,
+        recorded: None,
         arns: BTreeMap::new(),
     }))
 }
@@ -284,6 +289,7 @@ pub fn for_provisioning(
         policy_rule: PolicyRule::AsRequested,
         issued_ms: time.and_then(issued::from_event_time),
         created_between: None,
+        recorded: None,
         arns: BTreeMap::new(),
     })
 }

@@ -20,6 +20,7 @@ pub mod authority;
 mod checks;
 mod fan;
 pub mod fingerprint;
+mod history;
 mod intent;
 mod issued;
 mod names;
@@ -83,15 +84,18 @@ pub async fn run(
         observe::observe(logs, &intent),
     )
     .await;
-    if let Err(refusal) = verified {
-        tracing::warn!(
-            why = refusal.why.as_str(),
-            saw = refusal.saw,
-            "refused a request CloudFormation does not show"
-        );
-        crate::metrics::refused(refusal.why.as_str());
-        return Err(fail(refusal.reason()));
-    }
+    intent.recorded = match verified {
+        Ok(recorded) => recorded,
+        Err(refusal) => {
+            tracing::warn!(
+                why = refusal.why.as_str(),
+                saw = refusal.saw,
+                "refused a request CloudFormation does not show"
+            );
+            crate::metrics::refused(refusal.why.as_str());
+            return Err(fail(refusal.reason()));
+        }
+    };
     let plan = plan::plan(&intent, &observed, authority::now_ms())
         .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
     let results = apply::apply(logs, &intent, &plan, record).await;

@@ -5,9 +5,12 @@
 //! request says, and carry the request's id. The accepted states are the table of
 //! docs/trust.md ("Trust model"); [`judge`] is that table.
 
-use super::names::Home;
+use super::authority::{now_ms, Recorded};
+use super::history::History;
+use super::names::{parse_created_id, Home};
 use crate::event::CfnRequest;
-use crate::stacks::{StackResource, Stacks};
+use crate::properties;
+use crate::stacks::{StackEvent, StackResource, Stacks};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -201,18 +204,28 @@ impl<'a> Claim<'a> {
 #[derive(Debug, PartialEq)]
 pub enum Verdict {
     Accept,
-    /// The stack's status decides (a Delete whose id is no longer the resource's).
-    AskStackStatus,
+    /// The stack's events decide (a Delete whose id is no longer the resource's, the rollback
+    /// Delete of a failed Create).
+    AskHistory,
     /// CloudFormation may not show it yet: ask again, and refuse when patience runs out.
     Wait(Refusal),
     Refuse(Refusal),
 }
 
-/// The accepted states. `stack_status` is `None` until asked for ([`Verdict::AskStackStatus`]).
+/// The destination an id names: itself, or the name in a failed Create's id.
+fn named(id: &str) -> Option<&str> {
+    match parse_created_id(id) {
+        Some((name, _, _)) => Some(name),
+        None => properties::is_valid_name(id).then_some(id),
+    }
+}
+
+/// The accepted states. `history` is `None` until the events are read
+/// ([`Verdict::AskHistory`]).
 pub fn judge(
     claim: &Claim,
     resource: Option<&StackResource>,
-    stack_status: Option<&str>,
+    history: Option<&History>,
 ) -> Verdict {
     let Some(resource) = resource else {
         return Verdict::Wait(Refusal::new(
@@ -223,6 +236,7 @@ pub fn judge(
             ),
         ));
     };
+    let stack_status = history.map(|h| h.stack_status().unwrap_or("unknown"));
     let saw = |what: &str| {
         let id = match resource.physical_id.as_str() {
             "" => "no id yet".to_owned(),
@@ -249,7 +263,11 @@ pub fn judge(
         );
     }
     let status = resource.status.as_str();
-    let same_id = claim.physical_id == Some(resource.physical_id.as_str());
+    let claimed_id = claim.physical_id.unwrap_or_default();
+    let same_id = claimed_id == resource.physical_id;
+    // A failed Create's rollback may remove only what was made while CloudFormation was
+    // creating the resource: its events say when.
+    let failed_create = parse_created_id(claimed_id).is_some();
     match claim.request_type {
         "Create" if status == "CREATE_IN_PROGRESS" => Verdict::Accept,
         "Create" => refuse(Why::NotInProgress, "a Create needs CREATE_IN_PROGRESS"),
@@ -259,8 +277,9 @@ pub fn judge(
         "Update" if !same_id => refuse(Why::WrongPhysicalId, "an Update must carry the current id"),
         "Update" => Verdict::Accept,
         "Delete" if same_id => match (status, stack_status) {
+            ("CREATE_FAILED" | "DELETE_IN_PROGRESS", None) if failed_create => Verdict::AskHistory,
             ("DELETE_IN_PROGRESS", _) => Verdict::Accept,
-            ("CREATE_FAILED", None) => Verdict::AskStackStatus,
+            ("CREATE_FAILED", None) => Verdict::AskHistory,
             ("CREATE_FAILED", Some(stack)) if DELETING_A_FAILED_CREATE.contains(&stack) => {
                 Verdict::Accept
             }
@@ -269,28 +288,48 @@ pub fn judge(
                 "a Delete needs DELETE_IN_PROGRESS, or a failed Create in a rollback",
             ),
         },
-        "Delete" => match stack_status {
-            None => Verdict::AskStackStatus,
-            Some(stack) if CLEANUP.contains(&stack) => Verdict::Accept,
-            Some(_) => refuse(
+        "Delete"
+            if named(claimed_id).is_some() && named(claimed_id) == named(&resource.physical_id) =>
+        {
+            refuse(
+                Why::WrongPhysicalId,
+                "a Delete of another id never removes the destination the resource's current id \
+                 names",
+            )
+        }
+        "Delete" => match (history, stack_status) {
+            (Some(history), Some(stack)) if CLEANUP.contains(&stack) => {
+                if history.deleting(claim.logical_id, claimed_id) {
+                    Verdict::Accept
+                } else {
+                    refuse(
+                        Why::WrongPhysicalId,
+                        "CloudFormation's events show no DELETE_IN_PROGRESS of that id in the \
+                         cleanup in progress",
+                    )
+                }
+            }
+            (Some(_), _) => refuse(
                 Why::WrongPhysicalId,
                 "a Delete of another id is only sent while a stack cleans up after a replacement",
             ),
+            (None, _) => Verdict::AskHistory,
         },
         _ => refuse(Why::NotInProgress, "an unknown request type"),
     }
 }
 
 /// Checks `request` with CloudFormation; `function_arn` places this function (account and
-/// Region). Stacks in trusted accounts, and every request when verification is off, pass
-/// without a call.
+/// Region). Returns what CloudFormation recorded about the resource, which decides what the
+/// request may count as its own; `None` when it was not asked (verification off, or a
+/// trusted account's stack).
 pub async fn verify(
     origin: &Origin,
     request: &CfnRequest,
     function_arn: &str,
-) -> Result<(), Refusal> {
+) -> Result<Option<Recorded>, Refusal> {
     if !origin.verify {
-        return Ok(());
+        return Ok(None);
     }
     let claim = Claim::of(request);
     // arn:PARTITION:SERVICE:REGION:ACCOUNT:...
@@ -317,7 +356,7 @@ pub async fn verify(
     if stack_account != account {
         if origin.trusted_accounts.contains(&stack_account) {
             tracing::info!(stack_account, "a trusted account's stack: not checked");
-            return Ok(());
+            return Ok(None);
         }
         return Err(Refusal::new(
             Why::OtherAccount,
@@ -337,40 +376,73 @@ pub async fn verify(
             ),
         ));
     }
+    check(&origin.stacks, &claim).await.map(Some)
+}
+
+/// The check itself, with `stacks` (the CloudFormation of the stack's account): the resource
+/// (one DescribeStackResource), and the stack's events only where they decide.
+pub async fn check(stacks: &Stacks, claim: &Claim<'_>) -> Result<Recorded, Refusal> {
     let give_up = Instant::now() + PATIENCE;
     let mut pause = FIRST_PAUSE;
+    let failed_create = claim.physical_id.and_then(parse_created_id).is_some();
+    let same_id = |resource: &StackResource| claim.physical_id == Some(&resource.physical_id);
     loop {
         let unverifiable = |error: crate::stacks::StackError| {
             Refusal::new(
                 Why::Unverifiable,
                 format!(
                     "{}, and CloudFormation could not be asked ({error}); the function needs \
-                     cloudformation:DescribeStackResource and cloudformation:DescribeStacks",
+                     cloudformation:DescribeStackResource and cloudformation:DescribeStackEvents",
                     claim.described()
                 ),
             )
         };
-        let resource = origin
-            .stacks
+        let resource = stacks
             .resource(claim.stack_id, claim.logical_id)
             .await
             .map_err(unverifiable)?;
-        let mut verdict = judge(&claim, resource.as_ref(), None);
-        if verdict == Verdict::AskStackStatus {
-            let status = origin
-                .stacks
-                .status(claim.stack_id)
+        let mut verdict = judge(claim, resource.as_ref(), None);
+        let mut events: Option<Vec<StackEvent>> = None;
+        if verdict == Verdict::AskHistory {
+            // Read back to what decides: the resource's last creation (a failed Create's
+            // window and its rollback's status), or the stack's newest own event.
+            let creating = resource.as_ref().is_some_and(same_id);
+            let enough = |event: &StackEvent| {
+                if creating {
+                    event.logical_id == claim.logical_id && event.status == "CREATE_IN_PROGRESS"
+                } else {
+                    History::is_stack_event(claim.stack_id, event)
+                }
+            };
+            let read = stacks
+                .events(claim.stack_id, enough)
                 .await
                 .map_err(unverifiable)?;
-            let status = status.unwrap_or_else(|| "unknown".to_owned());
-            verdict = judge(&claim, resource.as_ref(), Some(&status));
+            verdict = match &read {
+                Some(read) => judge(
+                    claim,
+                    resource.as_ref(),
+                    Some(&History::new(claim.stack_id, read)),
+                ),
+                None => judge(claim, None, None),
+            };
+            events = read;
         }
         match verdict {
-            Verdict::Accept => return Ok(()),
-            Verdict::Refuse(refusal) => return Err(refusal),
-            Verdict::AskStackStatus => {
-                return Err(Refusal::new(Why::Unverifiable, claim.described()))
+            Verdict::Accept => {
+                let create_window = events
+                    .as_deref()
+                    .filter(|_| failed_create)
+                    .and_then(|read| {
+                        History::new(claim.stack_id, read).create_window(claim.logical_id, now_ms())
+                    });
+                return Ok(Recorded {
+                    began_ms: resource.and_then(|r| r.last_updated_ms),
+                    create_window,
+                });
             }
+            Verdict::Refuse(refusal) => return Err(refusal),
+            Verdict::AskHistory => return Err(Refusal::new(Why::Unverifiable, claim.described())),
             Verdict::Wait(refusal) => {
                 if Instant::now() + pause > give_up {
                     return Err(refusal);

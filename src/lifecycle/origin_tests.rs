@@ -19,7 +19,37 @@ fn shown(status: &str, physical_id: &str) -> StackResource {
         resource_type: "Custom::LogsDestination".into(),
         status: status.into(),
         physical_id: physical_id.into(),
+        last_updated_ms: Some(1_000),
     }
+}
+
+/// The stack's events, newest first: its own event in `stack_status`, preceded (newer) by
+/// `newer` events of the resource.
+fn events(stack_status: &str, newer: &[(&str, &str)]) -> Vec<StackEvent> {
+    let event = |logical: &str, physical: &str, status: &str, resource_type: &str| StackEvent {
+        logical_id: logical.into(),
+        physical_id: physical.into(),
+        resource_type: resource_type.into(),
+        status: status.into(),
+        timestamp_ms: 1_000,
+    };
+    newer
+        .iter()
+        .map(|(physical, status)| event("Destination", physical, status, "Custom::LogsDestination"))
+        .chain([
+            event("s", STACK, stack_status, "AWS::CloudFormation::Stack"),
+            event(
+                "Destination",
+                "",
+                "CREATE_IN_PROGRESS",
+                "Custom::LogsDestination",
+            ),
+        ])
+        .collect()
+}
+
+fn with_history(claim: &Claim, resource: &StackResource, events: &[StackEvent]) -> Verdict {
+    judge(claim, Some(resource), Some(&History::new(STACK, events)))
 }
 
 fn why(verdict: Verdict) -> Why {
@@ -76,32 +106,65 @@ fn a_delete_of_the_current_id_needs_delete_in_progress() {
 fn the_rollback_delete_of_a_failed_create_is_accepted_in_a_rollback_only() {
     let delete = claim("Delete", Some("failed-id"));
     let failed = shown("CREATE_FAILED", "failed-id");
-    assert_eq!(judge(&delete, Some(&failed), None), Verdict::AskStackStatus);
+    assert_eq!(judge(&delete, Some(&failed), None), Verdict::AskHistory);
     for stack in DELETING_A_FAILED_CREATE {
-        assert_eq!(judge(&delete, Some(&failed), Some(stack)), Verdict::Accept);
+        let verdict = with_history(&delete, &failed, &events(stack, &[]));
+        assert_eq!(verdict, Verdict::Accept);
     }
-    let verdict = judge(&delete, Some(&failed), Some("CREATE_FAILED"));
+    let verdict = with_history(&delete, &failed, &events("CREATE_FAILED", &[]));
     assert_eq!(why(verdict), Why::NotInProgress);
+    // One that answered a creation window reads the events for it, whatever the status.
+    let id = "cfn-logs-destination:created:0-4102444800000:security-central";
+    let delete = claim("Delete", Some(id));
+    let deleting = shown("DELETE_IN_PROGRESS", id);
+    assert_eq!(judge(&delete, Some(&deleting), None), Verdict::AskHistory);
+    let verdict = with_history(&delete, &deleting, &events("ROLLBACK_IN_PROGRESS", &[]));
+    assert_eq!(verdict, Verdict::Accept);
 }
 
 #[test]
-fn a_delete_of_a_replaced_id_is_accepted_during_cleanup_only() {
+fn a_delete_of_a_replaced_id_is_accepted_only_while_cloudformation_deletes_that_id() {
     let delete = claim("Delete", Some("old"));
     let current = shown("UPDATE_COMPLETE", "new");
-    assert_eq!(
-        judge(&delete, Some(&current), None),
-        Verdict::AskStackStatus
-    );
+    assert_eq!(judge(&delete, Some(&current), None), Verdict::AskHistory);
+    let deleting_old = [("old", "DELETE_IN_PROGRESS")];
     for stack in CLEANUP {
-        assert_eq!(judge(&delete, Some(&current), Some(stack)), Verdict::Accept);
+        let verdict = with_history(&delete, &current, &events(stack, &deleting_old));
+        assert_eq!(verdict, Verdict::Accept);
+        // The stack cleans up, but not that id.
+        for newer in [
+            &[][..],
+            &[("another", "DELETE_IN_PROGRESS")][..],
+            &[("old", "DELETE_COMPLETE"), ("old", "DELETE_IN_PROGRESS")][..],
+        ] {
+            let verdict = with_history(&delete, &current, &events(stack, newer));
+            assert_eq!(why(verdict), Why::WrongPhysicalId, "{stack} {newer:?}");
+        }
     }
     for stack in [
         "UPDATE_COMPLETE",
         "UPDATE_IN_PROGRESS",
         "DELETE_IN_PROGRESS",
     ] {
-        let verdict = judge(&delete, Some(&current), Some(stack));
+        let verdict = with_history(&delete, &current, &events(stack, &deleting_old));
         assert_eq!(why(verdict), Why::WrongPhysicalId, "{stack}");
+    }
+}
+
+#[test]
+fn a_delete_of_another_id_never_names_the_destination_the_resource_holds() {
+    let forged = "cfn-logs-destination:created:0-4102444800000:security-central";
+    for (id, current) in [
+        (forged, "security-central"),
+        (
+            "security-central",
+            "cfn-logs-destination:created:1-2:security-central",
+        ),
+    ] {
+        let delete = claim("Delete", Some(id));
+        // Decided before any event is read.
+        let verdict = judge(&delete, Some(&shown("UPDATE_COMPLETE", current)), None);
+        assert_eq!(why(verdict), Why::WrongPhysicalId, "{id}");
     }
 }
 

@@ -3,8 +3,9 @@
 //! undoing them would take; or a refusal that names every Region standing in the way. This is
 //! the one place where ownership decides what may be written.
 
-use super::authority::{Whose, Window};
+use super::authority::{Whose, Window, RECORDED_SKEW_MS, UNFINISHED_WINDOW};
 use super::intent::{Intent, Operation};
+use super::issued::SKEW_MS;
 use super::names::OWNER_TAG;
 use super::observe::{Observation, Seen};
 pub use super::writes::Write;
@@ -58,6 +59,9 @@ pub enum Blocker {
     /// Someone else's destination where this request would create one.
     Exists {
         manager: Option<String>,
+        /// How long before this request could first have created it (ms), when that is why
+        /// an untagged destination is not its own.
+        predates: Option<i64>,
     },
     /// Someone else's destination where this stack resource's used to be.
     NoLongerManaged,
@@ -136,17 +140,21 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
     };
     let removing =
         intent.operation == Operation::Delete || intent.removed.iter().any(|r| r == region);
-    // The untagged-destination rule holds only where this request creates, or for the
-    // rollback Delete of a failed Create that named what it saw.
-    let window = match (removing, intent.created_between, intent.issued_ms) {
-        (true, Some((first, last)), _) => Window::Between(first, last),
-        (true, None, _) => Window::Never,
-        (false, _, Some(issued)) => Window::Since(issued),
-        (false, _, None) => Window::Recent,
-    };
+    let window = window(intent, removing, now_ms);
     let whose = intent
         .authority
         .whose(found, tags, intent.desired.as_ref(), window, now_ms);
+    // Said in the Reason: an untagged destination older than this request is not its own.
+    let predates = match (&whose, window, found) {
+        (Whose::Others { manager: None }, Window::Since(earliest), Some(destination))
+        | (Whose::Others { manager: None }, Window::Between(earliest, _), Some(destination)) => {
+            destination
+                .creation_time_ms
+                .filter(|created| *created < earliest)
+                .map(|created| earliest - created)
+        }
+        _ => None,
+    };
     if removing {
         return match whose {
             Whose::Ours | Whose::OurUnfinished => Ok(deleting(part(Step::Delete, found))),
@@ -158,7 +166,7 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
             }
             Whose::Others { .. } => {
                 let mut left = part(Step::Nothing, found);
-                left.note = Some(left_alone(intent, region));
+                left.note = Some(left_alone(intent, region, predates));
                 Ok(left)
             }
         };
@@ -213,9 +221,48 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
             Err(Blocker::NotProvisionings { manager })
         }
         Whose::Others { manager } if creating || intent.added.iter().any(|r| r == region) => {
-            Err(Blocker::Exists { manager })
+            Err(Blocker::Exists { manager, predates })
         }
         Whose::Others { .. } => Err(Blocker::NoLongerManaged),
+    }
+}
+
+/// When an untagged destination must have been created to be this request's own. Only a
+/// request that creates, and the rollback Delete of a failed Create, can find one. The times
+/// come from CloudFormation ([`Intent::recorded`]); the request's own (the ResponseURL's date,
+/// the times in a failed Create's id) only narrow them. A stack request CloudFormation was not
+/// asked about can only find one made recently; provisioning keeps its event's time.
+fn window(intent: &Intent, removing: bool, now_ms: i64) -> Window {
+    let recent = now_ms - UNFINISHED_WINDOW.as_millis() as i64;
+    if removing {
+        let Some((first, last)) = intent.created_between else {
+            return Window::Never;
+        };
+        let (earliest, latest) = match intent.recorded {
+            Some(recorded) => match recorded.create_window {
+                Some((began, failed)) => (began - RECORDED_SKEW_MS, failed + RECORDED_SKEW_MS),
+                None => return Window::Never,
+            },
+            None if intent.authority.is_stack() => (recent, now_ms + RECORDED_SKEW_MS),
+            None => (first, last),
+        };
+        return Window::Between(earliest.max(first), latest.min(last));
+    }
+    let claimed = intent.issued_ms.map(|issued| issued - SKEW_MS);
+    let earliest = match intent.recorded {
+        Some(recorded) => Some(
+            recorded
+                .began_ms
+                .map_or(recent, |began| began - RECORDED_SKEW_MS),
+        ),
+        None if intent.authority.is_stack() => Some(recent),
+        None => None,
+    };
+    match (earliest, claimed) {
+        (Some(earliest), Some(claimed)) => Window::Since(earliest.max(claimed)),
+        (Some(earliest), None) => Window::Since(earliest),
+        (None, Some(claimed)) => Window::Since(claimed),
+        (None, None) => Window::Recent,
     }
 }
 
@@ -224,11 +271,19 @@ fn deleting(mut part: RegionPlan) -> RegionPlan {
     part
 }
 
-fn left_alone(intent: &Intent, region: &str) -> String {
+fn left_alone(intent: &Intent, region: &str, predates: Option<i64>) -> String {
     if intent.operation == Operation::Delete {
+        let made = predates
+            .map(|ms| {
+                format!(
+                    "; it was created {} s before CloudFormation began creating this resource",
+                    (ms + 999) / 1000
+                )
+            })
+            .unwrap_or_default();
         let text = format!(
             "Destination {} has no {OWNER_TAG} tag for this stack resource (this resource did \
-             not create it); it was left untouched",
+             not create it{made}); it was left untouched",
             intent.name
         );
         if intent.listed {

@@ -12,10 +12,17 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
     let name = &intent.name;
     if let (false, [(_, blocker)]) = (intent.listed, blocked.as_slice()) {
         return match blocker {
-            Blocker::Exists { .. } => format!(
+            Blocker::Exists { predates, .. } => format!(
                 "Destination {name} already exists and is not managed by this stack resource \
-                 (it has no {OWNER_TAG} tag for it); choose another DestinationName, delete \
-                 the existing destination, or set AdoptExisting: true to take it over"
+                 (it has no {OWNER_TAG} tag for it{}); choose another DestinationName, delete \
+                 the existing destination, or set AdoptExisting: true to take it over",
+                predates
+                    .map(|ms| format!(
+                        ", and it was created {} s before CloudFormation began this request, so \
+                         it is not this request's unfinished creation",
+                        (ms + 999) / 1000
+                    ))
+                    .unwrap_or_default()
             ),
             Blocker::NoLongerManaged => format!(
                 "Destination {name} is no longer managed by this stack resource: it exists \

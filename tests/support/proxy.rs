@@ -416,7 +416,10 @@ async fn respond(
 
 /// The calls the rig's CloudFormation stand-in answers ([`cloudformation::answer`]).
 fn is_cloudformation(op: &str) -> bool {
-    matches!(op, "DescribeStackResource" | "DescribeStacks")
+    matches!(
+        op,
+        "DescribeStackResource" | "DescribeStacks" | "DescribeStackEvents"
+    )
 }
 
 /// Accepts TCP connections and never reads or answers: the shape of a
