@@ -1,14 +1,16 @@
 //! An untagged destination counts as a request's own unfinished creation only where that
-//! request creates, and only if it was made after CloudFormation issued the request (the
-//! ResponseURL's signing time) or the provisioning event was put on its bus. Through the
-//! compiled binary: a hand-made destination that happens to have the stack's target and role
-//! is never taken over, and a plain Delete never removes it.
+//! request creates, and only if it was made after CloudFormation began the request (the
+//! resource's `LastUpdatedTimestamp`; the ResponseURL's signing time can only narrow that) or
+//! the provisioning event was put on its bus. Through the compiled binary: a hand-made
+//! destination that happens to have the stack's target and role is never taken over, and a
+//! plain Delete never removes it.
 
 mod harness;
 mod support;
 
 use harness::*;
 use serde_json::{json, Value};
+use support::cloudformation;
 use support::*;
 
 /// The stack's ResponseURL (signed as CloudFormation signs it), signed at `x_amz_date`.
@@ -98,17 +100,22 @@ async fn an_update_does_not_take_over_what_was_made_before_it_was_issued() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_request_issued_before_its_own_creation_still_finishes_it() {
+async fn a_request_begun_before_its_own_creation_still_finishes_it() {
     let stack = Stack::start();
     let name = unique_name("issued-earlier");
-    // As if an earlier delivery of this very request died between PutDestination and
-    // TagResource: the destination was made after the request was issued.
-    hand_made(&stack, &name).await;
     let create = create_request(
         &signed_url(&stack, "20200101T000000Z"),
         "Destination",
         props(&name),
     );
+    // CloudFormation begins the Create; an earlier delivery of this very request died
+    // between PutDestination and TagResource: the destination was made after it began.
+    cloudformation::show(
+        create["StackId"].as_str().unwrap_or_default(),
+        "Destination",
+        cloudformation::Shown::new("CREATE_IN_PROGRESS", "CREATE_IN_PROGRESS", ""),
+    );
+    hand_made(&stack, &name).await;
     let finished = stack.succeed(&create).await;
     assert_eq!(finished.physical_id(), name);
     let arn = existing(&stack.logs, &name).await.arn;

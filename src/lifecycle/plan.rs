@@ -59,9 +59,9 @@ pub enum Blocker {
     /// Someone else's destination where this request would create one.
     Exists {
         manager: Option<String>,
-        /// How long before this request could first have created it (ms), when that is why
-        /// an untagged destination is not its own.
-        predates: Option<i64>,
+        /// It was made before this request could have made it (why an untagged destination
+        /// with the requested target and role is not its own).
+        predates: bool,
     },
     /// Someone else's destination where this stack resource's used to be.
     NoLongerManaged,
@@ -150,10 +150,9 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
         | (Whose::Others { manager: None }, Window::Between(earliest, _), Some(destination)) => {
             destination
                 .creation_time_ms
-                .filter(|created| *created < earliest)
-                .map(|created| earliest - created)
+                .is_some_and(|created| created < earliest)
         }
-        _ => None,
+        _ => false,
     };
     if removing {
         return match whose {
@@ -271,16 +270,13 @@ fn deleting(mut part: RegionPlan) -> RegionPlan {
     part
 }
 
-fn left_alone(intent: &Intent, region: &str, predates: Option<i64>) -> String {
+fn left_alone(intent: &Intent, region: &str, predates: bool) -> String {
     if intent.operation == Operation::Delete {
-        let made = predates
-            .map(|ms| {
-                format!(
-                    "; it was created {} s before CloudFormation began creating this resource",
-                    (ms + 999) / 1000
-                )
-            })
-            .unwrap_or_default();
+        let made = if predates {
+            "; it was created before this resource's Create began"
+        } else {
+            ""
+        };
         let text = format!(
             "Destination {} has no {OWNER_TAG} tag for this stack resource (this resource did \
              not create it{made}); it was left untouched",

@@ -699,3 +699,88 @@ fn the_fingerprint_is_written_where_missing_and_a_new_revision_takes_every_tag_o
     assert_eq!(unchanged.tag_scope, same.tag_scope);
     assert_ne!(revised.tag_scope, same.tag_scope);
 }
+
+#[test]
+fn cloudformations_times_decide_what_is_an_unfinished_creation_and_the_request_only_narrows() {
+    use crate::lifecycle::authority::Recorded;
+    let made = |created| Seen::Present {
+        destination: Some(destination("us-east-1", TARGET, created, None)),
+        tags: Tags::new(),
+    };
+    let step = |intent: &Intent, created| {
+        plan(intent, &seen(vec![("us-east-1", made(created))]), NOW).map(|p| only(&p).step)
+    };
+    // CloudFormation began the Create a minute ago: made since (less 2 s of skew) is ours,
+    // made before is someone else's, and the Reason says why.
+    let mut create = create(json!({}));
+    create.recorded = Some(Recorded {
+        began_ms: Some(NOW - 60_000),
+        create_window: None,
+    });
+    assert_eq!(step(&create, NOW - 62_000).ok(), Some(Step::Finish));
+    let before = refused(&create, &seen(vec![("us-east-1", made(NOW - 62_001))]));
+    assert!(
+        before.contains("created before this request began"),
+        "{before}"
+    );
+    // A ResponseURL dated in 2000 does not widen it; one dated later narrows it.
+    create.issued_ms = Some(946_684_800_000);
+    assert!(step(&create, NOW - 62_001).is_err());
+    create.issued_ms = Some(NOW - 10_000);
+    assert!(step(&create, NOW - 30_000).is_err());
+    assert_eq!(step(&create, NOW - 15_000).ok(), Some(Step::Finish));
+
+    // Not asked (verification off): only what was made within the last two hours.
+    let mut unverified = super::super::intent::for_stack(
+        &CfnRequest {
+            kind: RequestKind::Create,
+            target: target(STACK, "Destination", "r1"),
+            properties: properties(json!({})),
+            resource_type: "Custom::LogsDestination".into(),
+        },
+        "us-east-1",
+    )
+    .expect("valid")
+    .expect("work");
+    unverified.arns = before_writing(&unverified, FUNCTION, None).expect("checked");
+    let two_hours = UNFINISHED_WINDOW.as_millis() as i64;
+    assert_eq!(step(&unverified, NOW - two_hours).ok(), Some(Step::Finish));
+    assert!(step(&unverified, NOW - two_hours - 1).is_err());
+
+    // A failed Create's rollback: CloudFormation's create window, narrowed by the id's times.
+    let rollback = |id_times: &str, window| {
+        let mut intent = stack(
+            RequestKind::Delete {
+                physical_resource_id: format!("cfn-logs-destination:created:{id_times}:central"),
+            },
+            properties(json!({})),
+        );
+        intent.recorded = Some(Recorded {
+            began_ms: Some(NOW - 60_000),
+            create_window: window,
+        });
+        intent
+    };
+    let window = Some((NOW - 60_000, NOW - 50_000));
+    let everything = rollback("0-4102444800000", window);
+    assert_eq!(step(&everything, NOW - 55_000).ok(), Some(Step::Delete));
+    assert_eq!(step(&everything, NOW - 48_000).ok(), Some(Step::Delete));
+    let left = plan(
+        &everything,
+        &seen(vec![("us-east-1", made(NOW - 70_000))]),
+        NOW,
+    )
+    .expect("a plan");
+    assert_eq!(only(&left).step, Step::Nothing);
+    assert!(only(&left)
+        .note
+        .as_deref()
+        .is_some_and(|n| n.contains("created before this resource's Create began")));
+    assert_eq!(step(&everything, NOW - 47_999).ok(), Some(Step::Nothing));
+    let narrowed = rollback(&format!("{}-{}", NOW - 56_000, NOW - 54_000), window);
+    assert_eq!(step(&narrowed, NOW - 57_000).ok(), Some(Step::Nothing));
+    assert_eq!(step(&narrowed, NOW - 55_000).ok(), Some(Step::Delete));
+    // The events showed no creation: nothing untagged is this resource's.
+    let unknown = rollback("0-4102444800000", None);
+    assert_eq!(step(&unknown, NOW - 55_000).ok(), Some(Step::Nothing));
+}

@@ -16,13 +16,12 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
                 "Destination {name} already exists and is not managed by this stack resource \
                  (it has no {OWNER_TAG} tag for it{}); choose another DestinationName, delete \
                  the existing destination, or set AdoptExisting: true to take it over",
-                predates
-                    .map(|ms| format!(
-                        ", and it was created {} s before CloudFormation began this request, so \
-                         it is not this request's unfinished creation",
-                        (ms + 999) / 1000
-                    ))
-                    .unwrap_or_default()
+                if *predates {
+                    ", and it was created before this request began, so it is not this \
+                     request's unfinished creation"
+                } else {
+                    ""
+                }
             ),
             Blocker::NoLongerManaged => format!(
                 "Destination {name} is no longer managed by this stack resource: it exists \
