@@ -303,3 +303,60 @@ async fn a_failed_creates_rollback_removes_only_what_was_made_while_cloudformati
     stack.succeed(&rollback).await;
     assert!(stored(&stack.logs, &name).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_not_readable_yet_are_asked_for_again_and_unreadable_ones_refuse() {
+    let stack = Stack::start();
+    let old = unique_name("consistent-old");
+    let new = unique_name("consistent-new");
+    let (create, _) = stack.create("Destination", props(&old)).await;
+    let rename = update_request(&create, &stack.url(), &old, props(&new));
+    stack.succeed(&rename).await;
+    let cleanup = delete_request(&rename, &stack.url(), &old);
+    cleaning_up(&cleanup, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", &new, &old);
+    // Moments after a change, CloudFormation can answer as if the stack did not exist.
+    let missing = format!("Stack [{}] does not exist", stack_id(&cleanup));
+    stack
+        .proxy
+        .fail("DescribeStackEvents", 2, 400, "ValidationError", &missing);
+    let answer = stack.succeed(&cleanup).await;
+    assert_eq!(
+        answer.checks,
+        [
+            "DescribeStackResource",
+            "DescribeStackEvents",
+            "DescribeStackResource",
+            "DescribeStackEvents",
+            "DescribeStackResource",
+            "DescribeStackEvents"
+        ]
+    );
+    assert!(stored(&stack.logs, &old).await.is_none());
+
+    // Without permission to read them, the Delete is refused and nothing is deleted.
+    let new_again = unique_name("consistent-again");
+    let rename = update_request(&rename, &stack.url(), &new, props(&new_again));
+    show(&rename, "UPDATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", &new);
+    stack.succeed(&rename).await;
+    let cleanup = delete_request(&rename, &stack.url(), &new);
+    cleaning_up(
+        &cleanup,
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        &new_again,
+        &new,
+    );
+    stack.proxy.fail(
+        "DescribeStackEvents",
+        Times::Always,
+        403,
+        "AccessDenied",
+        "User is not authorized to perform: cloudformation:DescribeStackEvents",
+    );
+    refused(
+        &stack,
+        &cleanup,
+        &["AccessDenied", "cloudformation:DescribeStackEvents"],
+    )
+    .await;
+    existing(&stack.logs, &new).await;
+}

@@ -140,3 +140,33 @@ async fn provisioning_does_not_take_over_what_was_made_before_its_event() {
     assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
     assert_left_as_it_was(&stack, &name, &before).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_verification_only_the_last_two_hours_narrowed_by_the_url_count() {
+    let stack = Stack::start_with(|f| f.env("VERIFY_REQUESTS", "false"));
+    // No record of when CloudFormation began: a ResponseURL dated after the destination was
+    // made still narrows the window, and nothing is taken.
+    let name = unique_name("unverified-later");
+    let before = hand_made(&stack, &name).await;
+    let create = create_request(&signed_url(&stack, LATER), "Destination", props(&name));
+    let refused = stack.fail(&create).await;
+    assert!(
+        refused
+            .reason()
+            .contains("created before this request began"),
+        "{}",
+        refused.reply
+    );
+    assert_left_as_it_was(&stack, &name, &before).await;
+    // The escape hatch's cost: a request dated earlier takes a recent, exactly matching
+    // hand-made destination as its own unfinished creation.
+    let name = unique_name("unverified-earlier");
+    hand_made(&stack, &name).await;
+    let create = create_request(
+        &signed_url(&stack, "20200101T000000Z"),
+        "Destination",
+        props(&name),
+    );
+    stack.succeed(&create).await;
+    assert!(stack.proxy.cloudformation_calls().is_empty());
+}
