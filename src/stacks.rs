@@ -205,3 +205,116 @@ where
         message,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsOutput;
+    use aws_sdk_cloudformation::primitives::DateTime;
+    use aws_sdk_cloudformation::types::{ResourceStatus, StackEvent as Event};
+    use aws_smithy_mocks::{mock, MockResponseInterceptor, RuleMode};
+
+    const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1";
+
+    fn page(statuses: &[&str], next: Option<&str>) -> DescribeStackEventsOutput {
+        let events = statuses
+            .iter()
+            .enumerate()
+            .map(|(at, status)| {
+                Event::builder()
+                    .stack_id(STACK)
+                    .event_id(format!("e{at}"))
+                    .stack_name("s")
+                    .logical_resource_id("Destination")
+                    .resource_type("Custom::LogsDestination")
+                    .resource_status(ResourceStatus::from(*status))
+                    .timestamp(DateTime::from_millis(at as i64))
+                    .build()
+            })
+            .collect();
+        DescribeStackEventsOutput::builder()
+            .set_stack_events(Some(events))
+            .set_next_token(next.map(str::to_owned))
+            .build()
+    }
+
+    /// Answers the pages in order.
+    fn stacks(pages: Vec<DescribeStackEventsOutput>) -> (Stacks, aws_smithy_mocks::Rule) {
+        let mut rule = mock!(Client::describe_stack_events).sequence();
+        for page in pages {
+            rule = rule.output(move || page.clone());
+        }
+        let rule = rule.build();
+        (answering(&rule), rule)
+    }
+
+    /// A client whose calls `rule` answers (the SDK's own retries are off).
+    fn answering(rule: &aws_smithy_mocks::Rule) -> Stacks {
+        let config = aws_sdk_cloudformation::Config::builder()
+            .behavior_version(aws_sdk_cloudformation::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudformation::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::for_tests())
+            .retry_config(aws_sdk_cloudformation::config::retry::RetryConfig::disabled())
+            .http_client(aws_smithy_mocks::create_mock_http_client())
+            .interceptor(
+                MockResponseInterceptor::new()
+                    .rule_mode(RuleMode::Sequential)
+                    .with_rule(rule),
+            )
+            .build();
+        Stacks::new(Client::from_conf(config))
+    }
+
+    #[tokio::test]
+    async fn events_are_read_page_by_page_only_as_far_back_as_needed() {
+        let pages = || {
+            vec![
+                page(&["DELETE_IN_PROGRESS", "CREATE_FAILED"], Some("t1")),
+                page(&["UPDATE_COMPLETE", "CREATE_IN_PROGRESS"], Some("t2")),
+                page(&["CREATE_COMPLETE"], None),
+            ]
+        };
+        let (client, rule) = stacks(pages());
+        let read = client
+            .events(STACK, |e| e.status == "CREATE_IN_PROGRESS")
+            .await
+            .expect("read")
+            .expect("a stack");
+        assert_eq!(rule.num_calls(), 2);
+        let statuses: Vec<&str> = read.iter().map(|e| e.status.as_str()).collect();
+        assert_eq!(
+            statuses,
+            [
+                "DELETE_IN_PROGRESS",
+                "CREATE_FAILED",
+                "UPDATE_COMPLETE",
+                "CREATE_IN_PROGRESS"
+            ]
+        );
+        assert_eq!(read[3].timestamp_ms, 1);
+        // Nothing satisfies: every page, and no more.
+        let (client, rule) = stacks(pages());
+        let read = client.events(STACK, |_| false).await.expect("read");
+        assert_eq!(read.map(|r| r.len()), Some(5));
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_stack_cloudformation_does_not_know_reads_as_none() {
+        use aws_sdk_cloudformation::error::ErrorMetadata;
+        use aws_sdk_cloudformation::operation::describe_stack_events::DescribeStackEventsError;
+        let rule = mock!(Client::describe_stack_events).then_error(|| {
+            DescribeStackEventsError::generic(
+                ErrorMetadata::builder()
+                    .code("ValidationError")
+                    .message("Stack [s] does not exist")
+                    .build(),
+            )
+        });
+        let read = answering(&rule)
+            .events(STACK, |_| true)
+            .await
+            .expect("an answer");
+        assert_eq!(read, None);
+    }
+}
