@@ -210,6 +210,17 @@ impl Destinations {
         }
     }
 
+    /// The same client with steps and Regional clients of its own, for one request served
+    /// beside others (the records of an SNS batch).
+    pub fn for_request(&self) -> Destinations {
+        Destinations {
+            client: self.client.clone(),
+            steps: Arc::default(),
+            regional: Arc::default(),
+            place: self.place.clone(),
+        }
+    }
+
     /// Forgets what earlier requests did; called as each request starts.
     pub fn start_request(&self) {
         *self.steps.lock().unwrap_or_else(|p| p.into_inner()) = Steps::default();

@@ -2,24 +2,27 @@
 
 use crate::attributes;
 use crate::destinations::Destinations;
-use crate::event::{self, CfnRequest, Incoming, ReplyTarget};
+use crate::event::{self, CfnRequest, Incoming};
 use crate::lifecycle::{self, Done, Failed, Origin};
 use crate::metrics::{self, Source};
 use crate::mode::Mode;
-use crate::response::{redacted, Reply, ReplySender, Status};
+use crate::response::{Reply, ReplySender, Status};
 use crate::watchdog::{self, Budget, Interrupted};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The function setting that limits EventBridge provisioning to names with this prefix.
 mod audit;
 mod failure;
 mod provisioning;
+mod reply;
+
+use reply::refuse_reply_url;
 
 pub use failure::Failure;
 
+/// The function setting that limits EventBridge provisioning to names with this prefix.
 pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
 
 /// What the function keeps between invocations: built once per process.
@@ -60,11 +63,16 @@ impl App {
         }
         match incoming {
             Incoming::Sns(records) => {
-                // Every record is answered; the invocation fails if any could not be.
-                let mut results = Vec::with_capacity(records.len());
+                // Every record is answered, side by side and each within its own budget, so
+                // that one slow record does not delay the others; the invocation fails if any
+                // could not be answered.
+                let answers = records
+                    .into_iter()
+                    .map(|record| self.answer(record, &context, Source::Sns));
+                let mut results = Vec::new();
                 let mut errors = Vec::new();
-                for record in records {
-                    match self.answer(record, &context, Source::Sns).await {
+                for answer in futures_util::future::join_all(answers).await {
+                    match answer {
                         Ok(result) => results.push(result),
                         Err(error) => errors.push(error),
                     }
@@ -99,9 +107,14 @@ impl App {
         match incoming {
             Incoming::CloudFormation(request) => {
                 let measured = metrics::Request::start(source);
-                let budget = request_budget(&request, context);
                 let target = request.target.clone();
                 let request_type = request.kind.name();
+                self.replies
+                    .admits(&target.response_url)
+                    .map_err(|problem| {
+                        refuse_reply_url(&target, request_type, &measured, problem)
+                    })?;
+                let budget = request_budget(&request, context);
                 let reply = match self.carry_out(*request, context, budget, &measured).await {
                     Ok(done) => success(done),
                     Err(failed) => failure(failed, context),
@@ -161,6 +174,11 @@ impl App {
                 let measured = metrics::Request::start(source);
                 let budget = Budget::new(context.deadline, None);
                 let request_type = request_type.unwrap_or_else(|| "Unknown".into());
+                self.replies
+                    .admits(&target.response_url)
+                    .map_err(|problem| {
+                        refuse_reply_url(&target, &request_type, &measured, problem)
+                    })?;
                 self.deliver(&target, &request_type, reply, budget, &measured)
                     .await
             }
@@ -185,13 +203,14 @@ impl App {
     ) -> Result<Done, Failed> {
         let known_id = request.kind.physical_resource_id().map(str::to_owned);
         let failed_create_id = lifecycle::failed_create_id(&request.target.request_id);
-        self.destinations.start_request();
-        let destinations = self.destinations.clone();
+        // Its own steps and Regional clients: the records of one SNS batch run side by side.
+        let destinations = self.destinations.for_request();
         let origin = self.origin.clone();
         let function_arn = context.invoked_function_arn.clone();
         let record = lifecycle::Record::default();
         let work = measured.counting({
             let record = record.clone();
+            let destinations = destinations.clone();
             async move {
                 inject_test_fault(&request);
                 lifecycle::run(&destinations, &origin, &request, &function_arn, &record).await
@@ -201,9 +220,9 @@ impl App {
             Ok(result) => return result,
             Err(interrupted) => interrupted,
         };
-        let mut reason = self.interruption_reason(interrupted, &record);
+        let mut reason = interruption_reason(&destinations, interrupted, &record);
         // Put back, within seconds, what it changed of destinations that existed before it.
-        let restored = lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);
+        let restored = lifecycle::undo_interrupted(&destinations, &record, budget.reply_until);
         reason.push_str(&restored.await);
         let held = record.held();
         let held_id = record.held_id();
@@ -230,85 +249,27 @@ impl App {
             reason,
         })
     }
+}
 
-    fn interruption_reason(&self, interrupted: Interrupted, record: &lifecycle::Record) -> String {
-        match interrupted {
-            Interrupted::TimedOut => {
-                let mut reason = format!(
-                    "Timed out while {} was still running; the work was abandoned so that this \
-                     reply arrives before the deadline",
-                    self.destinations.current_step()
-                );
-                // With Regions: how far it got.
-                if let Some(finished) = record.finished_so_far() {
-                    reason.push_str(&format!(". Finished before that: {finished}"));
-                }
-                reason
+fn interruption_reason(
+    destinations: &Destinations,
+    interrupted: Interrupted,
+    record: &lifecycle::Record,
+) -> String {
+    match interrupted {
+        Interrupted::TimedOut => {
+            let mut reason = format!(
+                "Timed out while {} was still running; the work was abandoned so that this \
+                 reply arrives before the deadline",
+                destinations.current_step()
+            );
+            // With Regions: how far it got.
+            if let Some(finished) = record.finished_so_far() {
+                reason.push_str(&format!(". Finished before that: {finished}"));
             }
-            Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
+            reason
         }
-    }
-
-    async fn deliver(
-        &self,
-        target: &ReplyTarget,
-        request_type: &str,
-        reply: Reply,
-        budget: Budget,
-        measured: &metrics::Request,
-    ) -> Result<Value, Failure> {
-        let body = reply.body(target);
-        let delivery = self
-            .replies
-            .send(&target.response_url, body, budget.reply_until)
-            .await;
-        let succeeded = reply.status == Status::Success;
-        let error = delivery
-            .outcome
-            .is_err()
-            .then_some(Failure::REPLY_NOT_DELIVERED);
-        measured.publish(request_type, succeeded, delivery.attempts, error);
-        let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
-        let status = reply.status.as_str();
-        let summary = json!({
-            "RequestType": request_type,
-            "Status": status,
-            "PhysicalResourceId": reply.physical_resource_id,
-        });
-        match delivery.outcome {
-            Ok(()) => {
-                tracing::info!(
-                    request_type,
-                    stack_id = target.stack_id,
-                    logical_resource_id = target.logical_resource_id,
-                    physical_resource_id = reply.physical_resource_id,
-                    status,
-                    reason = reply.reason.as_deref().unwrap_or_default(),
-                    duration_ms,
-                    aws_calls,
-                    "replied to CloudFormation"
-                );
-                Ok(summary)
-            }
-            Err(error) => {
-                tracing::error!(
-                    request_type,
-                    stack_id = target.stack_id,
-                    logical_resource_id = target.logical_resource_id,
-                    physical_resource_id = reply.physical_resource_id,
-                    status,
-                    response_url = redacted(&target.response_url),
-                    duration_ms,
-                    aws_calls,
-                    %error,
-                    "the reply could not be delivered"
-                );
-                Err(Failure {
-                    kind: Failure::REPLY_NOT_DELIVERED,
-                    message: format!("the {status} reply could not be delivered: {error}"),
-                })
-            }
-        }
+        Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
     }
 }
 

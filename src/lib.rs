@@ -16,6 +16,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod mode;
 pub mod properties;
+pub mod public_policy;
 pub mod response;
 mod sdk_error;
 pub mod stacks;

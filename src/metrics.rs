@@ -233,6 +233,24 @@ impl Request {
         self.counters.aws_calls()
     }
 
+    /// Notes that this request was refused (outside its work, which uses [`refused`]).
+    pub fn refuse(&self, why: &'static str) {
+        *self
+            .counters
+            .refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(why);
+    }
+
+    /// Why this request was refused, if it was.
+    pub fn refused(&self) -> Option<&'static str> {
+        *self
+            .counters
+            .refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Writes the request's EMF line. `error` is the invocation's error type when the
     /// invocation ends in error because of this request.
     pub fn publish(
@@ -254,7 +272,7 @@ impl Request {
                 reply_attempts,
                 throttled: c.throttled.load(Ordering::Relaxed),
                 regions: c.regions(),
-                refused: *c.refused.lock().unwrap_or_else(|p| p.into_inner()),
+                refused: self.refused(),
             }),
             error,
         };

@@ -18,6 +18,10 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::time::Instant;
 
+mod hosts;
+
+pub use hosts::{ResponseHosts, RESPONSE_URL_HOSTS};
+
 /// CloudFormation rejects larger replies.
 pub const MAX_BODY_BYTES: usize = 4096;
 const TRUNCATION_MARK: &str = " [truncated]";
@@ -26,7 +30,7 @@ const TRUNCATION_MARK: &str = " [truncated]";
 const MAX_ECHOED_ID_BYTES: usize = 900;
 
 /// Delivery attempts, each bounded by timeouts, with doubling pauses in between.
-const MAX_ATTEMPTS: u32 = 5;
+pub const MAX_ATTEMPTS: u32 = 5;
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// Bounds every TCP connect, to the ResponseURL and (through [`ReplySender::http_client`]) to AWS.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -199,6 +203,8 @@ pub struct Delivery {
 /// can start in the background at process start ([`ReplySender::warm_up_in_background`]).
 #[derive(Debug, Default)]
 pub struct ReplySender {
+    /// Where a reply may go: nowhere else is ever called.
+    hosts: ResponseHosts,
     connector: OnceLock<Connector>,
     /// For `http://` URLs only (local emulators and tests): it needs no trust store, so plain
     /// HTTP calls never wait for one to load. It holds no root certificate, so should an
@@ -207,8 +213,21 @@ pub struct ReplySender {
 }
 
 impl ReplySender {
+    /// Replies to the hosts the environment allows ([`ResponseHosts::from_env`]).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_hosts(ResponseHosts::from_env())
+    }
+
+    pub fn with_hosts(hosts: ResponseHosts) -> Self {
+        ReplySender {
+            hosts,
+            ..Self::default()
+        }
+    }
+
+    /// Whether a reply may be sent to `url` at all; `Err` says why not.
+    pub fn admits(&self, url: &str) -> Result<(), String> {
+        self.hosts.admits(url)
     }
 
     /// Builds the HTTPS connector; loading and parsing the trust store is its costly part, so
@@ -260,10 +279,23 @@ impl ReplySender {
     }
 
     /// PUTs `body` to `url`, retrying network errors, 5xx and 429 with backoff, never past
-    /// `deadline`.
-    pub async fn send(&self, url: &str, body: Vec<u8>, deadline: Instant) -> Delivery {
+    /// `deadline` and at most `max_attempts` times. A URL [`Self::admits`] refuses is never
+    /// called.
+    pub async fn send(
+        &self,
+        url: &str,
+        body: Vec<u8>,
+        deadline: Instant,
+        max_attempts: u32,
+    ) -> Delivery {
         let mut attempts = 0;
-        let outcome = self.try_send(url, body, deadline, &mut attempts).await;
+        let outcome = match self.admits(url) {
+            Ok(()) => {
+                self.try_send(url, body, deadline, max_attempts, &mut attempts)
+                    .await
+            }
+            Err(refused) => Err(DeliveryError(refused)),
+        };
         Delivery { attempts, outcome }
     }
 
@@ -272,12 +304,13 @@ impl ReplySender {
         url: &str,
         body: Vec<u8>,
         deadline: Instant,
+        max_attempts: u32,
         attempts: &mut u32,
     ) -> Result<(), DeliveryError> {
         let connector = self.connector_for(url);
         let mut backoff = FIRST_BACKOFF;
         let mut last_error = String::from("no attempt was made before the deadline");
-        for attempt in 1..=MAX_ATTEMPTS {
+        for attempt in 1..=max_attempts {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
                 break;
@@ -306,7 +339,7 @@ impl ReplySender {
                 }
             };
             tracing::warn!(attempt, url = redacted(url), error = %last_error, "reply not delivered");
-            if !retryable || attempt == MAX_ATTEMPTS {
+            if !retryable || attempt == max_attempts {
                 break;
             }
             let pause = backoff.min(deadline.saturating_duration_since(Instant::now()));

@@ -17,9 +17,18 @@ const MAX_MARGIN: Duration = Duration::from_secs(10);
 /// reply must end the invocation in error before the deadline, so that Lambda retries it.
 const OUTCOME_TIME: Duration = Duration::from_millis(250);
 
+/// A refused request (by the check with CloudFormation) ends within this of its arrival,
+/// whatever its ResponseURL does: nobody legitimate waits for its reply, and a flood of forged
+/// requests must not hold the function's concurrency. The check gives up within 40 s, which
+/// leaves two reply attempts, and room under a minute for the runtime.
+pub const REFUSED_WITHIN: Duration = Duration::from_secs(55);
+/// Reply attempts for a refused request.
+pub const REFUSED_REPLY_ATTEMPTS: u32 = 2;
+
 /// When the work must stop, and when the reply must have been delivered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Budget {
+    pub arrived: Instant,
     pub work_until: Instant,
     pub reply_until: Instant,
 }
@@ -43,10 +52,34 @@ impl Budget {
         };
         let margin = (total / 4).clamp(MIN_MARGIN, MAX_MARGIN);
         Budget {
+            arrived: now,
             work_until: now + total.saturating_sub(margin),
             reply_until: now + total.saturating_sub(OUTCOME_TIME),
         }
     }
+
+    /// The budget of a request that was refused: its reply ends [`REFUSED_WITHIN`] after its
+    /// arrival at the latest.
+    pub fn for_refusal(self) -> Budget {
+        let limit = self.arrived + refused_within().saturating_sub(OUTCOME_TIME);
+        Budget {
+            reply_until: self.reply_until.min(limit),
+            ..self
+        }
+    }
+}
+
+/// [`REFUSED_WITHIN`]; debug builds (the integration tests) may shorten it with
+/// `CFN_LOGS_DESTINATION_TEST_REFUSED_WITHIN_MS`, so that a test of the bound takes seconds.
+fn refused_within() -> Duration {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("CFN_LOGS_DESTINATION_TEST_REFUSED_WITHIN_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    {
+        return Duration::from_millis(ms).min(REFUSED_WITHIN);
+    }
+    REFUSED_WITHIN
 }
 
 /// `ServiceTimeout` as CloudFormation passes it: a string of seconds, 1 to 3600.
@@ -159,6 +192,17 @@ mod tests {
                 "{deadline}: {reply:?}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_refusal_replies_within_a_minute_of_its_arrival() {
+        let budget = Budget::new(epoch_ms_in(Duration::from_secs(300)), None);
+        let refused = budget.for_refusal();
+        assert_eq!(refused.work_until, budget.work_until);
+        assert!(refused.reply_until - budget.arrived <= REFUSED_WITHIN - OUTCOME_TIME);
+        // A shorter invocation keeps its own, earlier end.
+        let short = Budget::new(epoch_ms_in(Duration::from_secs(20)), None);
+        assert_eq!(short.for_refusal(), short);
     }
 
     #[test]

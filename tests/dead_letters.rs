@@ -51,6 +51,8 @@ fn python(args: &[&str], stdin: Option<&str>) -> Output {
         .env_remove("AWS_PROFILE")
         .env("AWS_CONFIG_FILE", "/dev/null")
         .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        // The rig's receivers listen on this host, as a local run lists its own.
+        .env("RESPONSE_URL_HOSTS", "127.0.0.1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -266,4 +268,65 @@ async fn stuck_requests_are_answered_failed_only_when_sent_and_still_valid() {
     assert_eq!(cleared.matches(": deleted").count(), 1, "{cleared}");
     assert_eq!(receiver.puts().len(), 3);
     assert_eq!(messages_in(&moto, &queue), (1, 0), "{cleared}");
+}
+
+/// A request whose ResponseURL is not CloudFormation's was not sent by CloudFormation: the
+/// script never PUTs to it, says so, keeps the message and ends with status 1.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_foreign_response_url_is_refused_before_any_send() {
+    let moto = moto_endpoint();
+    let listed = ResponseReceiver::start(Behaviour::Accept);
+    let internal = ResponseReceiver::start(Behaviour::Accept);
+    let authority = |url: &str| {
+        url.trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("host")
+            .to_owned()
+    };
+    let internal_url = format!(
+        "http://{}/internal/admin/api?X-Amz-Signature={SECRET_SIGNATURE}",
+        authority(&internal.url())
+    );
+    let props = json!({"DestinationName": "central"});
+    let foreign = create_request(&internal_url, "Foreign", props.clone());
+    let outside = create_request(
+        "https://attacker.s3.amazonaws.com/reply?X-Amz-Signature=x",
+        "Outside",
+        props.clone(),
+    );
+    let base = listed.url().split('?').next().expect("base").to_owned();
+    let genuine = create_request(&sigv4(&base, "20991231T000000Z", 7200), "Genuine", props);
+    let messages: Vec<Value> = [&foreign, &outside, &genuine]
+        .into_iter()
+        .map(|request| json!({"body": request.to_string(), "error": "ReplyNotDelivered"}))
+        .collect();
+    let spec = json!({"stack": unique_name("provider"), "messages": messages}).to_string();
+    let queue = succeeded(python(&["-c", ARRANGE, &moto], Some(&spec)), "arrange")
+        .trim()
+        .to_owned();
+    let script = Path::new(ROOT).join("scripts/answer-dead-letters");
+    let hosts = authority(&listed.url());
+    let run = python(
+        &[
+            script.to_str().expect("path"),
+            &queue,
+            "--send",
+            "--endpoint-url",
+            &moto,
+            "--response-url-hosts",
+            &hosts,
+        ],
+        None,
+    );
+    let out = stdout(&run);
+    println!("{out}");
+    assert_eq!(run.status.code(), Some(1), "{out}");
+    assert_eq!(out.matches("is not CloudFormation's").count(), 2, "{out}");
+    assert!(out.contains("2 refused ResponseURL(s)"), "{out}");
+    assert!(!out.contains(SECRET_SIGNATURE), "{out}");
+    assert!(internal.requests().is_empty(), "{:?}", internal.requests());
+    assert_eq!(listed.puts().len(), 1, "{out}");
+    assert_eq!(listed.puts()[0].json()["RequestId"], genuine["RequestId"]);
+    assert_eq!(messages_in(&moto, &queue), (2, 0), "{out}");
 }

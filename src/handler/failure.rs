@@ -16,6 +16,8 @@ impl Failure {
     pub(super) const REPLY_NOT_DELIVERED: &'static str = "ReplyNotDelivered";
     pub(super) const REQUEST_FAILED: &'static str = "RequestFailed";
     pub(super) const REFUSED_EVENT: &'static str = "RefusedEvent";
+    /// A request whose ResponseURL is not CloudFormation's: not answered.
+    pub(super) const RESPONSE_URL_REFUSED: &'static str = "ResponseUrlRefused";
 
     /// Also counted: no request metrics can be written for it.
     pub(super) fn unrecognised(message: String) -> Failure {

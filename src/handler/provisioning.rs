@@ -41,7 +41,7 @@ impl App {
         let outcome = match watchdog::guard(work, budget.work_until).await {
             Ok(outcome) => outcome,
             Err(interrupted) => {
-                let reason = self.interruption_reason(interrupted, &record);
+                let reason = super::interruption_reason(&self.destinations, interrupted, &record);
                 // Put back what it changed of destinations that existed before it.
                 let restored =
                     lifecycle::undo_interrupted(&self.destinations, &record, budget.reply_until);

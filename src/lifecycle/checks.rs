@@ -1,6 +1,7 @@
 //! What can be known before any AWS call: every Region's ARN, that every Region is in the
 //! function's partition, that the deployer allows the role and target, that the access policy
-//! fits and names each Region's destination, and that a stack's SUCCESS reply will fit
+//! fits, is not open to the world unless the deployer allows it, and names each Region's
+//! destination, and that a stack's SUCCESS reply will fit
 //! CloudFormation's 4096 bytes.
 
 use super::intent::{Intent, Operation};
@@ -10,6 +11,7 @@ use crate::attributes;
 use crate::destinations::Destination;
 use crate::event::ReplyTarget;
 use crate::properties::{self, DestinationProperties};
+use crate::public_policy;
 use std::collections::BTreeMap;
 
 /// Every involved Region's ARN, once what can be known before any call holds: every Region
@@ -44,7 +46,9 @@ pub fn before_writing(
         .map(|r| (r.clone(), arns.get(r).cloned().unwrap_or_default()))
         .collect();
     for (_, arn) in &regional {
-        desired.access_policy(arn)?;
+        if let Some(policy) = desired.access_policy(arn)? {
+            public_policy::admits(&policy.document)?;
+        }
     }
     if intent.listed {
         check_hand_written_policy(desired, &intent.name, &regional)?;

@@ -122,6 +122,8 @@ pub enum Why {
     NotInProgress,
     WrongPhysicalId,
     Unverifiable,
+    /// The ResponseURL is not CloudFormation's: refused without a reply or an AWS call.
+    ForeignResponseUrl,
 }
 
 impl Why {
@@ -134,6 +136,7 @@ impl Why {
             Why::NotInProgress => "NotInProgress",
             Why::WrongPhysicalId => "WrongPhysicalId",
             Why::Unverifiable => "Unverifiable",
+            Why::ForeignResponseUrl => "ForeignResponseUrl",
         }
     }
 }

@@ -124,3 +124,21 @@ fn redaction_drops_the_query_string() {
         "https://bucket.s3.amazonaws.com/path/x"
     );
 }
+
+#[tokio::test]
+async fn a_url_the_hosts_refuse_is_never_called() {
+    let sender = ReplySender::with_hosts(ResponseHosts::new("us-east-1", "localhost"));
+    let until = Instant::now() + Duration::from_secs(5);
+    let delivery = sender
+        .send(
+            "http://127.0.0.1:9/internal?sig=1",
+            b"{}".to_vec(),
+            until,
+            MAX_ATTEMPTS,
+        )
+        .await;
+    assert_eq!(delivery.attempts, 0);
+    let error = delivery.outcome.unwrap_err().0;
+    assert!(error.contains("is not CloudFormation's"), "{error}");
+    assert!(sender.connector.get().is_none() && sender.plain.get().is_none());
+}

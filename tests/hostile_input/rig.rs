@@ -16,7 +16,7 @@ use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::{App, Failure};
 use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::mode::Mode;
-use cfn_logs_destination::response::ReplySender;
+use cfn_logs_destination::response::{ReplySender, ResponseHosts};
 use cfn_logs_destination::stacks::Stacks;
 use lambda_runtime::{Config, Context, LambdaEvent};
 use serde_json::Value;
@@ -102,7 +102,11 @@ impl Aws {
             app: App::new(
                 Destinations::new(client),
                 unchecked(),
-                Arc::new(ReplySender::new()),
+                // The rig's receiver listens on 127.0.0.1, listed as a local run lists it.
+                Arc::new(ReplySender::with_hosts(ResponseHosts::new(
+                    "us-east-1",
+                    "127.0.0.1",
+                ))),
             )
             .with_mode(mode),
             writes,

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 /// async notification that works across runtimes).
 const POLL: Duration = Duration::from_millis(20);
 
+/// The function setting listing the hosts a reply may go to besides CloudFormation's.
+pub const RESPONSE_URL_HOSTS: &str = "RESPONSE_URL_HOSTS";
+/// The host every rig server binds ([`super::http`]): the receivers' host.
+pub const RECEIVER_HOST: &str = "127.0.0.1";
+
 /// The rig's `PASS_ROLE_ARN_PATTERNS`.
 pub const TEST_ROLE_PATTERNS: &str = "arn:aws:iam::123456789012:role/*";
 /// The rig's `ALLOWED_TARGET_ARNS`: the template's default for the test account.
@@ -147,6 +152,9 @@ impl Function {
             // and Kinesis or Firehose target of the test account, which is all tests use.
             ("PASS_ROLE_ARN_PATTERNS", TEST_ROLE_PATTERNS),
             ("ALLOWED_TARGET_ARNS", TEST_TARGET_PATTERNS),
+            // Every receiver (ResponseReceiver, BlackHole) listens on this host, as a local
+            // run lists its own: replies go nowhere else.
+            (RESPONSE_URL_HOSTS, RECEIVER_HOST),
         ];
         FunctionBuilder {
             program: env!("CARGO_BIN_EXE_cfn-logs-destination").into(),
