@@ -4,7 +4,7 @@
 //! whenever a ResponseURL can be found in it: a request that is never answered hangs its stack.
 
 mod audit_request;
-pub use audit_request::{regions_setting, AuditRequest, AUDIT_REGIONS};
+pub use audit_request::{region_list, regions_setting, AuditRequest, AUDIT_REGIONS};
 
 use aws_lambda_events::event::cloudformation::provider::CloudFormationCustomResourceRequest as ProviderRequest;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;

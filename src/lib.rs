@@ -15,6 +15,7 @@ pub mod handler;
 pub mod lifecycle;
 pub mod metrics;
 pub mod mode;
+pub mod partitions;
 pub mod properties;
 pub mod public_policy;
 pub mod response;

@@ -61,21 +61,32 @@ impl AuditRequest {
 
 /// `AUDIT_REGIONS`: comma-separated Region codes.
 pub fn regions_setting(setting: &str) -> Result<Vec<String>, String> {
-    let names = setting
+    region_list(setting, AUDIT_REGIONS)
+}
+
+/// Comma-separated Region codes, from `what` (a setting, or the flag the user typed).
+pub fn region_list(list: &str, what: &str) -> Result<Vec<String>, String> {
+    let names = list
         .split(',')
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty())
         .collect();
-    checked(names, AUDIT_REGIONS)
+    checked(names, what)
 }
 
 fn checked(names: Vec<String>, what: &str) -> Result<Vec<String>, String> {
     let mut regions: Vec<String> = Vec::with_capacity(names.len());
     for name in names {
         if !is_region_code(&name) {
+            let hint = crate::partitions::closest_region(&name, crate::partitions::extra_regions())
+                .map(|near| format!("; did you mean {near}?"))
+                .unwrap_or_default();
             return Err(format!(
-                "{what} must hold Region codes such as us-east-1 (got {name:?})"
+                "{what} must hold Region codes such as us-east-1 (got {name:?}{hint})"
             ));
+        }
+        if let Some(problem) = crate::partitions::unknown_region(&name) {
+            return Err(format!("{what} {problem}"));
         }
         if !regions.contains(&name) {
             regions.push(name);
@@ -135,5 +146,14 @@ mod tests {
             .expect_err("another partition");
         assert!(foreign.contains("cn-north-1"), "{foreign}");
         assert!(regions_setting("us-east-1,nowhere").is_err());
+        let typo = region_list("us-east1", "--regions").expect_err("not a code");
+        assert!(typo.starts_with("--regions must hold"), "{typo}");
+        assert!(typo.contains("did you mean us-east-1?"), "{typo}");
+        let unknown = regions_setting("eu-wst-1").expect_err("unknown");
+        assert!(
+            unknown.starts_with("AUDIT_REGIONS names \"eu-wst-1\""),
+            "{unknown}"
+        );
+        assert!(unknown.contains("did you mean eu-west-1?"), "{unknown}");
     }
 }

@@ -38,6 +38,8 @@ pub(crate) fn parse_regions(check: &mut Checker, value: Option<&Value>) -> Vec<S
                     entry.value
                 ),
             );
+        } else if let Some(problem) = crate::partitions::unknown_region(&entry.value) {
+            check.fail(entry.at, problem);
         } else if let Some(first) = first_at.get(&entry.value) {
             check.fail(
                 entry.at,
@@ -73,23 +75,7 @@ pub fn is_region_code(value: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The partition a Region is in, as the SDK's endpoint model (its partitions' `regionRegex`)
-/// places it; an area code the model does not know yet is in `aws`, where the SDK resolves it.
-pub fn partition_of(region: &str) -> &'static str {
-    const PREFIXES: [(&str, &str); 7] = [
-        ("us-gov-", "aws-us-gov"),
-        ("us-iso-", "aws-iso"),
-        ("us-isob-", "aws-iso-b"),
-        ("us-isof-", "aws-iso-f"),
-        ("eu-isoe-", "aws-iso-e"),
-        ("cn-", "aws-cn"),
-        ("eusc-", "aws-eusc"),
-    ];
-    PREFIXES
-        .iter()
-        .find(|(prefix, _)| region.starts_with(prefix))
-        .map_or("aws", |(_, partition)| partition)
-}
+pub use crate::partitions::partition_of;
 
 #[cfg(test)]
 mod tests {
@@ -176,6 +162,16 @@ mod tests {
     }
 
     #[test]
+    fn a_region_no_partition_has_is_refused_with_a_suggestion() {
+        let refused = regions(json!("us-east-1,eu-wst-1")).expect_err("unknown");
+        assert!(
+            refused.starts_with("Regions[1] names \"eu-wst-1\", which is not a Region"),
+            "{refused}"
+        );
+        assert!(refused.contains("did you mean eu-west-1?"), "{refused}");
+    }
+
+    #[test]
     fn duplicates_name_both_entries() {
         assert_eq!(
             regions(json!("us-east-1,eu-west-1,us-east-1")),
@@ -192,6 +188,9 @@ mod tests {
         assert!(regions(json!(many))
             .unwrap_err()
             .starts_with("Regions must list at most 40 Regions (got 41)"));
-        assert_eq!(regions(json!(many[..40])).expect("40").len(), 40);
+        // Forty pass the count, and are then checked one by one.
+        let forty = regions(json!(many[..40])).expect_err("unknown Regions");
+        assert!(!forty.contains("at most 40"), "{forty}");
+        assert!(forty.contains("Regions[2] names \"us-east-3\""), "{forty}");
     }
 }
