@@ -1,84 +1,145 @@
-//! The audit for people: `cfn-logs-destination audit [--regions R1,R2] [--stack-region R]
-//! [--json]`, run with the user's own credentials (the SDK's usual environment, profile and
-//! Region), a table on stdout, a progress line on stderr. Exit status: 0 nothing drifted or
-//! orphaned; 1 something did; 2 it could not run or could not read a Region.
+//! The command line: `cfn-logs-destination audit [--regions R1,R2] [--stack-region R] [--json]`,
+//! the audit for people, run with the user's own credentials (the SDK's usual environment,
+//! profile and Region), a table on stdout, a progress line on stderr. Without a subcommand the
+//! binary is the Lambda function, which only Lambda's environment can run.
 
 use crate::audit::{self, Home, Progress};
 use crate::destinations::Destinations;
-use crate::event::{regions_setting, AUDIT_REGIONS};
-use crate::properties::partition_of;
+use crate::event::{region_list, regions_setting, AUDIT_REGIONS};
+use crate::partitions::{partition_of, unknown_region};
 use crate::response::ReplySender;
 use crate::stacks::Stacks;
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::BehaviorVersion;
+use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-const USAGE: &str = "usage: cfn-logs-destination audit [--regions R1,R2,...] \
-                     [--stack-region REGION] [--json]\n\
-    --regions       Regions to read (default: AUDIT_REGIONS, else the configured Region)\n\
-    --stack-region  where the provider's stacks are (default: the configured Region)\n\
-    --json          print the report as the function returns it, instead of a table";
+/// The environment variable Lambda sets for the function's runtime.
+pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Options {
-    pub regions: Option<Vec<String>>,
+const ABOUT: &str = "Custom::LogsDestination: a CloudFormation custom resource for CloudWatch \
+                     Logs destinations, run by AWS Lambda.";
+const AFTER_HELP: &str = "Without a subcommand, the binary is the Lambda function: it serves \
+    requests only where Lambda's environment (AWS_LAMBDA_RUNTIME_API) is set, as on Lambda, \
+    under `cargo lambda watch` or `sam local`.";
+const AUDIT_AFTER_HELP: &str = "Credentials and Region come from the SDK's usual environment \
+    (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL for an emulator).\n\n\
+    Exit status: 0 nothing drifted or orphaned; 1 something drifted or is orphaned; 2 the \
+    audit could not run, or a Region could not be read.";
+
+#[derive(Debug, Parser)]
+#[command(name = "cfn-logs-destination", version, about = ABOUT, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lists this provider's destinations that drifted from their stacks or outlived them.
+    #[command(version, after_help = AUDIT_AFTER_HELP)]
+    Audit(AuditArgs),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+pub struct AuditArgs {
+    /// Regions to read, comma-separated (default: the AUDIT_REGIONS setting, else the
+    /// configured Region)
+    #[arg(long, value_name = "R1,R2,...")]
+    pub regions: Option<String>,
+    /// Where the provider's stacks are (default: the configured Region)
+    #[arg(long, value_name = "REGION")]
     pub stack_region: Option<String>,
+    /// Print the report as the function returns it, instead of a table
+    #[arg(long)]
     pub json: bool,
 }
 
-/// The arguments after `audit`.
-pub fn parse(args: &[String]) -> Result<Options, String> {
-    let mut options = Options::default();
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = |name: &str| {
-            args.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
-        };
-        match arg.as_str() {
-            "--regions" => options.regions = Some(regions_setting(&value("--regions")?)?),
-            "--stack-region" => options.stack_region = Some(value("--stack-region")?),
-            "--json" => options.json = true,
-            "-h" | "--help" => return Err(USAGE.into()),
-            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
-        }
-    }
-    Ok(options)
+/// What to do when no subcommand is given outside Lambda.
+pub fn usage_outside_lambda() -> String {
+    format!(
+        "cfn-logs-destination: without a subcommand this binary is the Lambda function, which \
+         runs only where Lambda's environment ({RUNTIME_API}) is set.\n\
+         Run `cfn-logs-destination audit` to audit from here, or `cfn-logs-destination --help`."
+    )
+}
+
+/// The Region configured in the environment or the profile, without asking instance metadata
+/// (its timeouts and warnings are noise on a workstation).
+async fn configured_region() -> Option<String> {
+    RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+        .or_else(ProfileFileRegionProvider::new())
+        .region()
+        .await
+        .map(|region| region.to_string())
 }
 
 /// Runs the audit from the command line; returns the exit status.
-pub async fn main(args: &[String]) -> i32 {
-    let options = match parse(args) {
-        Ok(options) => options,
+pub async fn audit(args: AuditArgs) -> i32 {
+    match prepare(&args).await {
+        Ok((config, stack_region, regions)) => {
+            run_audit(&args, &config, stack_region, regions).await
+        }
         Err(problem) => {
-            eprintln!("{problem}");
-            return 2;
+            eprintln!("cfn-logs-destination audit: {problem}");
+            2
+        }
+    }
+}
+
+async fn prepare(args: &AuditArgs) -> Result<(aws_config::SdkConfig, String, Vec<String>), String> {
+    let configured = configured_region().await;
+    let stack_region = match (&args.stack_region, &configured) {
+        (Some(region), _) => {
+            if let Some(problem) = unknown_region(region) {
+                return Err(format!("--stack-region {problem}"));
+            }
+            region.clone()
+        }
+        (None, Some(region)) => {
+            if let Some(problem) = unknown_region(region) {
+                return Err(format!(
+                    "the configured Region (AWS_REGION or the profile's) {problem}"
+                ));
+            }
+            region.clone()
+        }
+        (None, None) => {
+            return Err(
+                "no Region configured: set AWS_REGION (or a profile's region), or pass \
+                 --stack-region"
+                    .into(),
+            )
         }
     };
+    let regions = match (&args.regions, std::env::var(AUDIT_REGIONS).ok()) {
+        (Some(list), _) => region_list(list, "--regions")?,
+        (None, Some(setting)) if !setting.trim().is_empty() => regions_setting(&setting)?,
+        _ => vec![stack_region.clone()],
+    };
+    if regions.is_empty() {
+        return Err("--regions names no Region".into());
+    }
     let replies = Arc::new(ReplySender::new());
     let config = aws_config::defaults(BehaviorVersion::latest())
         .http_client(replies.http_client())
+        .region(aws_config::Region::new(stack_region.clone()))
         .load()
         .await;
-    let Some(configured) = config.region().map(|r| r.to_string()) else {
-        eprintln!("no Region configured: set AWS_REGION or a profile's region");
-        return 2;
-    };
-    let stack_region = options.stack_region.clone().unwrap_or(configured.clone());
-    let regions = match (&options.regions, std::env::var(AUDIT_REGIONS).ok()) {
-        (Some(regions), _) => regions.clone(),
-        (None, Some(setting)) if !setting.trim().is_empty() => match regions_setting(&setting) {
-            Ok(regions) => regions,
-            Err(problem) => {
-                eprintln!("{problem}");
-                return 2;
-            }
-        },
-        _ => vec![configured.clone()],
-    };
-    let logs = Destinations::new(aws_sdk_cloudwatchlogs::Client::new(&config));
-    let stacks = Stacks::new(aws_sdk_cloudformation::Client::new(&config)).in_region(&stack_region);
+    Ok((config, stack_region, regions))
+}
+
+async fn run_audit(
+    args: &AuditArgs,
+    config: &aws_config::SdkConfig,
+    stack_region: String,
+    regions: Vec<String>,
+) -> i32 {
+    let logs = Destinations::new(aws_sdk_cloudwatchlogs::Client::new(config));
+    let stacks = Stacks::new(aws_sdk_cloudformation::Client::new(config)).in_region(&stack_region);
     // The account comes from each destination's ARN.
     let home = Home {
         partition: partition_of(&stack_region).to_owned(),
@@ -98,7 +159,7 @@ pub async fn main(args: &[String]) -> i32 {
     if std::io::stderr().is_terminal() {
         eprintln!();
     }
-    let output = if options.json {
+    let output = if args.json {
         format!("{:#}\n", report.to_json())
     } else {
         audit::table(&report)
@@ -133,26 +194,43 @@ fn progress_line(region: &str, done: usize, total: usize, found: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::error::ErrorKind;
 
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|a| (*a).to_owned()).collect()
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("cfn-logs-destination").chain(args.iter().copied()))
     }
 
     #[test]
     fn options_are_read_and_mistakes_named() {
-        assert_eq!(parse(&[]), Ok(Options::default()));
-        let options = parse(&args(&["--regions", "eu-west-1,us-east-1", "--json"])).expect("ok");
-        assert_eq!(
-            options.regions,
-            Some(vec!["eu-west-1".to_owned(), "us-east-1".to_owned()])
-        );
-        assert!(options.json);
-        assert!(parse(&args(&["--regions"]))
-            .expect_err("no value")
-            .contains("needs a value"));
-        assert!(parse(&args(&["--region", "x"]))
-            .expect_err("unknown")
-            .contains("\"--region\""));
-        assert!(parse(&args(&["--regions", "EU"])).is_err());
+        assert!(parse(&[]).expect("no subcommand").command.is_none());
+        let Some(Command::Audit(args)) =
+            parse(&["audit", "--regions", "eu-west-1,us-east-1", "--json"])
+                .expect("ok")
+                .command
+        else {
+            panic!("audit");
+        };
+        assert_eq!(args.regions.as_deref(), Some("eu-west-1,us-east-1"));
+        assert!(args.json);
+        let missing = parse(&["audit", "--regions"]).expect_err("no value");
+        assert_eq!(missing.kind(), ErrorKind::InvalidValue);
+        let typo = parse(&["audit", "--region", "x"]).expect_err("unknown");
+        assert!(typo.to_string().contains("--regions"), "{typo}");
+        let subcommand = parse(&["audti"]).expect_err("typo");
+        assert!(subcommand.to_string().contains("'audit'"), "{subcommand}");
+        assert_eq!(subcommand.exit_code(), 2);
+    }
+
+    #[test]
+    fn help_and_version_exit_zero_at_every_level() {
+        for args in [
+            &["--help"][..],
+            &["--version"],
+            &["audit", "--help"],
+            &["audit", "--version"],
+        ] {
+            let shown = parse(args).expect_err("help or version");
+            assert_eq!(shown.exit_code(), 0, "{args:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 use crate::attributes;
 use crate::destinations::Destinations;
 use crate::event::{self, CfnRequest, Incoming};
+use crate::invoked::InvokedArn;
 use crate::lifecycle::{self, Done, Failed, Origin};
 use crate::metrics::{self, Source};
 use crate::mode::Mode;
@@ -34,6 +35,8 @@ pub struct App {
     pub replies: Arc<ReplySender>,
     /// Which requests this function serves; the others are refused.
     pub mode: Mode,
+    /// The invoked function's ARN, made whole where a local runner sends a placeholder.
+    pub invoked: Arc<InvokedArn>,
 }
 
 impl App {
@@ -44,6 +47,7 @@ impl App {
             origin,
             replies,
             mode: Mode::default(),
+            invoked: Arc::default(),
         }
     }
 
@@ -51,15 +55,27 @@ impl App {
         App { mode, ..self }
     }
 
+    /// Where local runs ask STS for the account their placeholder ARN leaves out.
+    pub fn with_invoked(self, invoked: InvokedArn) -> App {
+        App {
+            invoked: Arc::new(invoked),
+            ..self
+        }
+    }
+
     /// Handles one invocation. Ends in error only when nothing could be answered: then Lambda
     /// retries the invocation. A delivered FAILED reply is a successful invocation, so that
     /// Lambda does not replay a request CloudFormation has already been told about.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Value, Failure> {
-        let (payload, context) = event.into_parts();
+        let (payload, mut context) = event.into_parts();
         let incoming = event::classify(payload);
         if let Err(problem) = self.mode.admits(&incoming) {
             tracing::error!(problem, "refused an event meant for the other function");
             return Err(Failure::refused(problem));
+        }
+        if !matches!(incoming, Incoming::Unrecognised(_)) {
+            context.invoked_function_arn =
+                self.invoked.resolve(&context.invoked_function_arn).await;
         }
         match incoming {
             Incoming::Sns(records) => {

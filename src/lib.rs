@@ -12,6 +12,7 @@ pub mod cli;
 pub mod destinations;
 pub mod event;
 pub mod handler;
+pub mod invoked;
 pub mod lifecycle;
 pub mod metrics;
 pub mod mode;

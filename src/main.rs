@@ -4,13 +4,17 @@
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
+use cfn_logs_destination::cli::{self, Cli, Command, RUNTIME_API};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
+use cfn_logs_destination::invoked::InvokedArn;
 use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::metrics::AwsCallCounter;
 use cfn_logs_destination::mode::Mode;
+use cfn_logs_destination::partitions::{extra_regions_setting, EXTRA_REGIONS};
 use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
 use cfn_logs_destination::stacks::Stacks;
+use clap::Parser;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
 use std::sync::Arc;
@@ -18,6 +22,23 @@ use std::time::Duration;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
+    // `--help`, `--version` and mistakes end here (exit 0, 0 and 2). On Lambda there are no
+    // arguments: parsing none costs nothing measurable.
+    let command = Cli::try_parse().unwrap_or_else(|e| e.exit()).command;
+    match command {
+        Some(Command::Audit(args)) => {
+            // The audit reports its own problems: SDK logs only when asked for (RUST_LOG).
+            if std::env::var("RUST_LOG").is_ok() {
+                lambda_runtime::tracing::init_default_subscriber();
+            }
+            std::process::exit(cli::audit(args).await);
+        }
+        None if env_value(RUNTIME_API).is_none() => {
+            eprintln!("{}", cli::usage_outside_lambda());
+            std::process::exit(2);
+        }
+        None => {}
+    }
     // The runtime logs every raw event at TRACE, ResponseURL included: its query string is a
     // credential for the stack's result, so at TRACE the runtime's own logs stop at DEBUG.
     let asks_for_trace = ["AWS_LAMBDA_LOG_LEVEL", "RUST_LOG"]
@@ -28,14 +49,10 @@ async fn main() -> Result<(), Error> {
         std::env::set_var("RUST_LOG", format!("{directives},lambda_runtime=debug"));
     }
     lambda_runtime::tracing::init_default_subscriber();
-    // `cfn-logs-destination audit ...`: the audit for people, with their own credentials.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("audit") {
-        std::process::exit(cfn_logs_destination::cli::main(&args[1..]).await);
-    }
     // A wrong setting fails the function's start (an init error Lambda reports on every
     // invocation) rather than serving the wrong requests.
     let mode = Mode::from_env()?;
+    extra_regions_setting(&std::env::var(EXTRA_REGIONS).unwrap_or_default())?;
 
     // One rustls (ring) connector for the SDK and the reply, so the trust store is loaded and
     // parsed once. That is the costly part of start-up: it runs on its own thread while the
@@ -77,7 +94,9 @@ async fn main() -> Result<(), Error> {
             .build(),
     );
     let origin = Origin::from_env(Stacks::new(stacks))?;
-    let app = App::new(Destinations::new(client), origin, replies).with_mode(mode);
+    let app = App::new(Destinations::new(client), origin, replies)
+        .with_mode(mode)
+        .with_invoked(InvokedArn::new(config));
 
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {

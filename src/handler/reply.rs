@@ -42,11 +42,19 @@ impl App {
         measured.publish(request_type, succeeded, delivery.attempts, error);
         let (duration_ms, aws_calls) = (measured.duration_ms(), measured.aws_calls());
         let status = reply.status.as_str();
-        let summary = json!({
+        // What a local runner (`cargo lambda invoke`) prints: the Reason too, which otherwise
+        // only the ResponseURL's listener sees.
+        let mut summary = json!({
             "RequestType": request_type,
             "Status": status,
             "PhysicalResourceId": reply.physical_resource_id,
         });
+        if let Some(reason) = reply.reason.as_deref().filter(|r| !r.is_empty()) {
+            summary["Reason"] = json!(format!(
+                "{reason}{}",
+                reply.reason_suffix.as_deref().unwrap_or_default()
+            ));
+        }
         match delivery.outcome {
             Ok(()) => {
                 tracing::info!(

@@ -28,7 +28,11 @@ pub fn before_writing(
     let mut arns = BTreeMap::new();
     for region in &involved {
         let arn = destination_arn(function_arn, Some(region), &intent.name).ok_or_else(|| {
-            format!("The function's ARN {function_arn:?} does not name its partition and account")
+            format!(
+                "The function's ARN {function_arn:?} does not name its partition and account (a \
+                 local run takes them from AWS_REGION and STS GetCallerIdentity; its log says \
+                 why that failed)"
+            )
         })?;
         arns.insert(region.clone(), arn);
     }
