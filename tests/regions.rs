@@ -146,9 +146,11 @@ async fn regions_are_written_concurrently() {
 async fn a_name_and_region_list_too_long_for_the_reply_are_refused_before_any_write() {
     let stack = Stack::start();
     let name = format!("{}-{}", unique_name("fanout-long"), "n".repeat(200));
-    let regions: Vec<String> = (1..=12).map(|i| format!("eu-west-{i}")).collect();
-    let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
-    let request = create_request(&stack.url(), "Destination", fanned(&name, &regions));
+    // Twelve Regions that exist (an unknown one is refused first, for another reason).
+    let regions = &cfn_logs_destination::partitions::partition("aws")
+        .expect("aws")
+        .regions[..12];
+    let request = create_request(&stack.url(), "Destination", fanned(&name, regions));
     let answer = stack.fail(&request).await;
     assert!(
         answer.reason().contains("over its 4096-byte limit")
@@ -511,4 +513,23 @@ async fn a_delete_that_fails_in_one_region_says_what_the_others_finished() {
     // Deleting again (a retried stack deletion) finishes the job.
     stack.succeed(&delete).await;
     assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_no_partition_has_is_refused_with_a_suggestion_before_any_call() {
+    let stack = Stack::start();
+    let name = unique_name("fanout-typo");
+    let request = create_request(
+        &stack.url(),
+        "Destination",
+        fanned(&name, &["us-east-1", "eu-wst-1"]),
+    );
+    let answer = stack.fail(&request).await;
+    let reason = answer.reason();
+    assert!(
+        reason.contains("Regions[1] names \"eu-wst-1\"")
+            && reason.contains("did you mean eu-west-1?"),
+        "{reason}"
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
 }
