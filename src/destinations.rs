@@ -2,6 +2,7 @@
 
 use aws_sdk_cloudwatchlogs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudwatchlogs::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
@@ -162,10 +163,13 @@ impl fmt::Display for AwsError {
 
 impl std::error::Error for AwsError {}
 
-fn aws_error<E, R>(operation: &'static str, destination: &str, error: SdkError<E, R>) -> AwsError
+fn aws_error<E>(
+    operation: &'static str,
+    destination: &str,
+    error: SdkError<E, HttpResponse>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     let (code, message) = crate::sdk_error::code_and_message(&error);
     AwsError {
@@ -274,7 +278,7 @@ impl Destinations {
 
     /// Makes one call, retrying what is worth retrying: transient failures a bounded number of
     /// times, the role propagation failure for about two minutes. The watchdog bounds it all.
-    async fn call<T, E, R, F, Fut>(
+    async fn call<T, E, F, Fut>(
         &self,
         operation: &'static str,
         name: &str,
@@ -282,9 +286,8 @@ impl Destinations {
     ) -> Result<T, AwsError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
     {
         self.call_checked(operation, name, attempt, |_| async { Ok(()) })
             .await
@@ -292,7 +295,7 @@ impl Destinations {
 
     /// [`Self::call`], with `check(n)` before attempt `n` (from 0): an error from it ends the
     /// call without that attempt.
-    async fn call_checked<T, E, R, F, Fut, C, CFut>(
+    async fn call_checked<T, E, F, Fut, C, CFut>(
         &self,
         operation: &'static str,
         name: &str,
@@ -301,9 +304,8 @@ impl Destinations {
     ) -> Result<T, AwsError>
     where
         F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + 'static,
-        R: fmt::Debug,
         C: Fn(u32) -> CFut,
         CFut: Future<Output = Result<(), AwsError>>,
     {

@@ -2,6 +2,7 @@
 
 use aws_sdk_cloudformation::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_cloudformation::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::fmt;
 
 /// A resource as `DescribeStackResource` reports it.
@@ -192,10 +193,13 @@ impl Stacks {
     }
 }
 
-fn stack_error<E, R>(operation: &'static str, stack: &str, error: SdkError<E, R>) -> StackError
+fn stack_error<E>(
+    operation: &'static str,
+    stack: &str,
+    error: SdkError<E, HttpResponse>,
+) -> StackError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
 {
     let (code, message) = crate::sdk_error::code_and_message(&error);
     StackError {
