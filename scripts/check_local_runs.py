@@ -33,6 +33,7 @@ CUSTOM_RESOURCE = [
     ["create.json", "update.json", "delete.json"],
     ["sns-create.json"],
     ["create-regions.json"],
+    ["create-fails.json"],
     ["provider-create.json", "audit.json"],
 ]
 PROVISIONING = [["eventbridge-create.json", "eventbridge-delete.json"]]
@@ -133,8 +134,10 @@ class Watch:
 
 
 def check(name, event, result, replies):
-    """Problems with one event's answer, empty when it is as expected."""
+    """Problems with one event's answer, empty when it is as expected. An event whose file
+    name contains "fail" is meant to be refused: its reply must be FAILED."""
     problems = []
+    expected = "FAILED" if "fail" in name else "SUCCESS"
     if result.returncode != 0:
         problems.append(f"cargo lambda invoke exited {result.returncode}: {result.stderr.strip()[-600:]}")
         return problems
@@ -146,12 +149,14 @@ def check(name, event, result, replies):
         if len(replies) != 1:
             problems.append(f"expected one reply at the ResponseURL, got {len(replies)}")
         for reply in replies:
-            if reply.get("Status") != "SUCCESS":
+            if reply.get("Status") != expected:
                 problems.append(f"reply {reply.get('Status')}: {reply.get('Reason')}")
         summaries = printed if isinstance(printed, list) else [printed]
         for summary in summaries:
-            if summary.get("Status") != "SUCCESS":
+            if summary.get("Status") != expected:
                 problems.append(f"invocation printed {summary}")
+        if expected == "FAILED" and not all("Reason" in s for s in summaries):
+            problems.append(f"the printed result has no Reason: {printed}")
     elif name.startswith("provider-"):
         if not printed.get("PhysicalResourceId"):
             problems.append(f"no PhysicalResourceId in {printed}")
@@ -159,8 +164,8 @@ def check(name, event, result, replies):
         if "Checked" not in printed:
             problems.append(f"not an audit report: {printed}")
     elif name.startswith("eventbridge-"):
-        if printed.get("Status", "SUCCESS") != "SUCCESS" and printed.get("Outcome") == "Failed":
-            problems.append(f"provisioning failed: {printed}")
+        if printed.get("Action") not in ("created", "updated", "unchanged", "deleted", "already absent"):
+            problems.append(f"provisioning did not act: {printed}")
     return problems
 
 

@@ -7,6 +7,9 @@
 # Usage: scripts/demo.sh [EVENT.json ...]
 #   default: events/create.json events/update.json events/delete.json
 #   A name that is not a file is looked up in events/ (scripts/demo.sh sns-create.json).
+# Exit status: 0 when every event was answered as meant (an event whose file name contains
+# "fail" is meant to be refused); 1 when one was not; 2 when an event file is missing or is
+# not JSON, or the build failed.
 set -euo pipefail
 
 here="$PWD"
@@ -17,7 +20,7 @@ events=()
 for arg in "$@"; do
     case "$arg" in
         -h | --help)
-            sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+            sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
             exit 0
             ;;
     esac
@@ -33,15 +36,26 @@ for arg in "$@"; do
     fi
 done
 
+for event in "${events[@]+"${events[@]}"}"; do
+    if ! problem="$(python3 -c '
+import json, sys
+try:
+    json.load(open(sys.argv[1]))
+except ValueError as e:
+    sys.exit(str(e))
+' "$event" 2>&1)"; then
+        echo "demo: ${event#"$root/"} is not JSON: $problem" >&2
+        exit 2
+    fi
+done
+
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.json"' EXIT
 
-bash scripts/setup-venv.sh >"$log" 2>&1 || { cat "$log" >&2; exit 2; }
-
-# Build quietly; show the compiler's output only if the build fails.
-echo "demo: building..." >&2
-if ! cargo test --test demo --no-run --message-format=json-render-diagnostics >"$log.json" 2>"$log"; then
-    cat "$log" >&2
+# The emulator's install (first run only) and cargo's build progress show on stderr.
+bash scripts/setup-venv.sh || exit 2
+echo "demo: building the function and the demo (the first build takes a few minutes)..." >&2
+if ! cargo test --test demo --no-run --message-format=json-render-diagnostics >"$log.json"; then
     exit 2
 fi
 demo="$(python3 -c '

@@ -4,7 +4,9 @@
 //! and checks that they succeed.
 //!
 //! The demo's own output goes to stderr, so that the script can drop the test runner's lines
-//! (on stdout) and show only the answers.
+//! (on stdout) and show only the answers. An event whose file name contains `fail` is meant
+//! to be refused (events/create-fails.json); any other event answered FAILED, or not at all,
+//! makes the demo exit 1.
 
 mod support;
 
@@ -35,9 +37,23 @@ fn events() -> (Vec<String>, bool) {
     }
 }
 
+/// The event in `path`; a file that cannot be read or is not JSON ends the demo with one line
+/// (scripts/demo.sh checks the files first, so this is for direct runs).
 fn load(path: &str) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+    let parsed = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}")));
+    parsed.unwrap_or_else(|problem| {
+        eprintln!("demo: {path}: {problem}");
+        std::process::exit(2)
+    })
+}
+
+/// Whether the event in `path` is meant to be refused (its file name says `fail`).
+fn meant_to_fail(path: &str) -> bool {
+    std::path::Path::new(path)
+        .file_name()
+        .is_some_and(|name| name.to_string_lossy().contains("fail"))
 }
 
 /// Points every ResponseURL of `event` (a request, or the requests in SNS records) at the
@@ -62,6 +78,12 @@ fn point_at(event: &mut Value, response_url: &str) {
 
 /// What the event is about, for the heading: its type and destination name.
 fn about(event: &Value) -> String {
+    if let Some(audit) = event.get("Audit") {
+        return match audit["Regions"].as_array() {
+            Some(regions) => format!("audit of {}", pretty_list(regions)),
+            None => "audit".into(),
+        };
+    }
     let request = match event["Records"][0]["Sns"]["Message"].as_str() {
         Some(message) => serde_json::from_str(message).unwrap_or_default(),
         None if event.get("detail").is_some() => event["detail"].clone(),
@@ -76,6 +98,14 @@ fn about(event: &Value) -> String {
     )
 }
 
+fn pretty_list(values: &[Value]) -> String {
+    values
+        .iter()
+        .map(|v| v.as_str().unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
@@ -87,9 +117,20 @@ async fn demo_create_update_delete_from_the_sample_events() {
     let receiver = ResponseReceiver::start(Behaviour::Accept);
     // The function's calls go through the rig's AWS mode (strict unless CFN_TEST_AWS=moto).
     let aws = FaultProxy::to_moto();
-    let _function = Function::builder(&runtime.address(), &aws.endpoint()).spawn();
+    // Each run is an instance of its own, as on Lambda: Reasons name this run's log stream.
+    let stream = format!(
+        "demo/[$LATEST]{:x}{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |t| t.as_millis())
+    );
+    let _function = Function::builder(&runtime.address(), &aws.endpoint())
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", &stream)
+        .spawn();
     let logs = logs_client(&moto);
     let (events, default) = events();
+    let mut unexpected = Vec::new();
 
     for path in &events {
         let mut event = load(path);
@@ -113,7 +154,17 @@ async fn demo_create_update_delete_from_the_sample_events() {
             Outcome::Response(_) if !replies.is_empty() => {}
             Outcome::Response(result) => eprintln!("-> invocation result:\n{}", pretty(result)),
             Outcome::Error(error) => eprintln!("-> invocation error:\n{}", pretty(error)),
-            Outcome::NoAnswer => panic!("{shown}: the function did not answer"),
+            Outcome::NoAnswer => eprintln!("-> the function did not answer"),
+        }
+        let failed = matches!(invocation.outcome, Outcome::Error(_) | Outcome::NoAnswer)
+            || replies.iter().any(|reply| reply["Status"] != "SUCCESS");
+        if failed != meant_to_fail(path) {
+            let what = if failed {
+                "failed"
+            } else {
+                "succeeded, but is meant to fail"
+            };
+            unexpected.push(format!("{shown} {what}"));
         }
         if default {
             let reply = replies.last().expect("a reply");
@@ -123,4 +174,31 @@ async fn demo_create_update_delete_from_the_sample_events() {
             assert_eq!(present, usize::from(!path.ends_with("delete.json")));
         }
     }
+    if !unexpected.is_empty() {
+        eprintln!("\ndemo: {}", unexpected.join("; "));
+        // The script's exit status (a test failure would add a backtrace to the demo).
+        std::process::exit(1);
+    }
+}
+
+#[test]
+fn headings_name_what_each_sample_event_is_about() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/events");
+    for entry in std::fs::read_dir(dir).expect("events/") {
+        let path = entry.expect("an entry").path();
+        let heading = about(&load(&path.to_string_lossy()));
+        assert!(
+            !heading.contains('?') && !heading.trim().is_empty(),
+            "{}: {heading:?}",
+            path.display()
+        );
+    }
+    assert_eq!(about(&serde_json::json!({"Audit": {}})), "audit");
+}
+
+#[test]
+fn events_meant_to_fail_are_marked_by_file_name() {
+    assert!(meant_to_fail("events/create-fails.json"));
+    assert!(!meant_to_fail("events/create.json"));
+    assert!(!meant_to_fail("/tmp/failures/create.json"));
 }
