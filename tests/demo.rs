@@ -49,6 +49,11 @@ fn load(path: &str) -> Value {
     })
 }
 
+/// An EventBridge provisioning event: only the provisioning function serves it.
+fn is_eventbridge(event: &Value) -> bool {
+    event.get("detail-type").is_some() && event.get("detail").is_some()
+}
+
 /// Whether the event in `path` is meant to be refused (its file name says `fail`).
 fn meant_to_fail(path: &str) -> bool {
     std::path::Path::new(path)
@@ -130,6 +135,18 @@ async fn demo_create_update_delete_from_the_sample_events() {
         .spawn();
     let logs = logs_client(&moto);
     let (events, default) = events();
+    // EventBridge events go to the provisioning function, as deployed (the custom resource
+    // function refuses them).
+    let provisioning_runtime = RuntimeApi::start();
+    let _provisioning = events
+        .iter()
+        .any(|path| is_eventbridge(&load(path)))
+        .then(|| {
+            Function::builder(&provisioning_runtime.address(), &aws.endpoint())
+                .provisioning()
+                .env("AWS_LAMBDA_LOG_STREAM_NAME", &stream)
+                .spawn()
+        });
     let mut unexpected = Vec::new();
 
     for path in &events {
@@ -139,7 +156,12 @@ async fn demo_create_update_delete_from_the_sample_events() {
             .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/"))
             .unwrap_or(path);
         let before = receiver.puts().len();
-        let invocation = runtime.invoke(event.clone(), Duration::from_secs(30)).await;
+        let serving = if is_eventbridge(&event) {
+            &provisioning_runtime
+        } else {
+            &runtime
+        };
+        let invocation = serving.invoke(event.clone(), Duration::from_secs(30)).await;
         let replies: Vec<Value> = receiver.puts()[before..]
             .iter()
             .map(RecordedPut::json)
