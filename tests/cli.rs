@@ -92,7 +92,19 @@ fn without_a_subcommand_outside_lambda_it_says_how_to_use_it() {
 
 #[test]
 fn an_audit_without_a_region_says_so_in_one_line() {
-    let output = run(&["audit"], &[]);
+    // Instance metadata left enabled, as on a workstation: the Region is not asked there
+    // (its timeouts and warnings would come first), and nothing else is logged.
+    let started = std::time::Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
+        .arg("audit")
+        .env_clear()
+        .envs([
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .expect("the binary runs");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
