@@ -186,8 +186,8 @@ def main() -> int:
         "AWS_EC2_METADATA_DISABLED": "true",
         # The sample events name a stack no CloudFormation knows.
         "VERIFY_REQUESTS": "false",
-        # Replies go to the local listener, not CloudFormation's S3 hosts.
-        "RESPONSE_URL_HOSTS": "127.0.0.1",
+        # Replies go to the local listener, not CloudFormation's response buckets.
+        "RESPONSE_URL_HOSTS": f"127.0.0.1:{replies.server.server_address[1]}",
     }
     passed = failed = 0
     workdir = Path(tempfile.mkdtemp(prefix="check-local-runs-"))

@@ -170,16 +170,8 @@ impl ResponseHosts {
 /// Each partition's DNS suffix, as the SDK's endpoint model (its `partitions.json`, the
 /// `dnsSuffix` of each partition's `outputs`) gives it.
 fn dns_suffix(partition: &str) -> &'static str {
-    match partition {
-        "aws-cn" => "amazonaws.com.cn",
-        "aws-iso" => "c2s.ic.gov",
-        "aws-iso-b" => "sc2s.sgov.gov",
-        "aws-iso-e" => "cloud.adc-e.uk",
-        "aws-iso-f" => "csp.hci.ic.gov",
-        "aws-eusc" => "amazonaws.eu",
-        // aws and aws-us-gov
-        _ => "amazonaws.com",
-    }
+    // An unknown partition is `aws`'s, as `partition_of` places an unknown area code there.
+    crate::partitions::dns_suffix(partition).unwrap_or("amazonaws.com")
 }
 
 #[cfg(test)]
