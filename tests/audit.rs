@@ -74,17 +74,43 @@ fn drifted(request: &Value, name: &str, region: &str, aspects: &[&str]) -> Value
 const IN_SYNC: fn() -> Value =
     || json!({"Checked": 1, "InSync": 1, "Drifted": [], "Orphaned": [], "Unverifiable": []});
 
+/// The newest audit EMF record for `region`. The function prints it before the invocation
+/// ends, but the rig reads the process's output on its own thread: wait for it.
+async fn region_record(stack: &Stack, region: &str) -> Value {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let metrics = stack.function.metrics();
+        if let Some(record) = metrics.iter().rev().find(|m| m["Region"] == region) {
+            return record.clone();
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "no audit record for {region}: {metrics:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded) for a log line holding both `what` and `name`, and returns the logs.
+async fn logged(stack: &Stack, what: &str, name: &str) -> (bool, String) {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let logs = stack.function.logs();
+        let found = logs.lines().any(|l| l.contains(what) && l.contains(name));
+        if found || std::time::Instant::now() >= end {
+            return (found, logs);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_untouched_destination_is_in_sync_and_one_record_per_region_is_written() {
     let stack = Stack::start();
     let (region, name) = ("ap-south-1", unique_name("audit-in-sync"));
     create_in(&stack, region, &name).await;
     assert_eq!(audit(&stack, region).await, IN_SYNC());
-    let metrics = stack.function.metrics();
-    let record = metrics
-        .iter()
-        .find(|m| m["Region"] == region)
-        .unwrap_or_else(|| panic!("no audit record for {region}: {metrics:?}"));
+    let record = region_record(&stack, region).await;
     assert_eq!(
         (&record["Checked"], &record["Drifted"], &record["Orphaned"]),
         (&json!(1), &json!(0), &json!(0)),
@@ -109,12 +135,8 @@ async fn a_policy_edited_outside_the_stack_is_drifted_in_its_policy() {
         audit(&stack, region).await,
         drifted(&request, &name, region, &["DestinationPolicy"])
     );
-    let logs = stack.function.logs();
-    assert!(
-        logs.lines()
-            .any(|l| l.contains("audit: destination drifted") && l.contains(&name)),
-        "no log record for the drifted destination:\n{logs}"
-    );
+    let (found, logs) = logged(&stack, "audit: destination drifted", &name).await;
+    assert!(found, "no log record for the drifted destination:\n{logs}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -173,18 +195,9 @@ async fn a_destination_whose_stack_was_deleted_is_orphaned() {
         json!({"Checked": 1, "InSync": 0, "Drifted": [],
                "Orphaned": [entry(&request, &name, region)], "Unverifiable": []})
     );
-    let logs = stack.function.logs();
-    assert!(
-        logs.lines()
-            .any(|l| l.contains("audit: orphaned destination") && l.contains(&name)),
-        "no log record for the orphan:\n{logs}"
-    );
-    let record = stack
-        .function
-        .metrics()
-        .into_iter()
-        .find(|m| m["Region"] == region)
-        .expect("an audit record");
+    let (found, logs) = logged(&stack, "audit: orphaned destination", &name).await;
+    assert!(found, "no log record for the orphan:\n{logs}");
+    let record = region_record(&stack, region).await;
     assert_eq!(record["Orphaned"], 1, "{record}");
 }
 
@@ -361,13 +374,7 @@ async fn the_audit_stays_under_the_rate_limit_and_names_a_region_it_cannot_read(
             .is_some_and(|r| r.contains("UnrecognizedClientException")),
         "{result}"
     );
-    let record = stack
-        .function
-        .metrics()
-        .into_iter()
-        .rev()
-        .find(|m| m["Region"] == "me-south-1")
-        .expect("a record for the unreadable Region");
+    let record = region_record(&stack, "me-south-1").await;
     assert_eq!(record["Unreadable"], 1, "{record}");
 }
 
