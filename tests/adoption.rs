@@ -1,6 +1,6 @@
 //! `AdoptExisting` through the compiled binary: a hand-made destination comes under the stack
-//! on purpose, a failed adoption puts it back as it was, and nothing managed by another stack
-//! is ever taken.
+//! on purpose, only with its owner's consent (a tag naming the stack); a failed adoption puts
+//! it back as it was, consent included; nothing managed by another stack is ever taken.
 
 mod harness;
 mod support;
@@ -13,7 +13,8 @@ use support::*;
 async fn adopt_existing_brings_a_hand_made_destination_under_the_stack() {
     let stack = Stack::start();
     let name = unique_name("adopted");
-    foreign_destination(&stack, &name).await;
+    let (before, _) = foreign_destination(&stack, &name).await;
+    agree_to_adoption(&stack.logs, &before.arn, RIG_STACK).await;
 
     let (create, answer) = stack.create("Destination", adopting(&name)).await;
     assert_eq!(answer.physical_id(), name);
@@ -38,6 +39,10 @@ async fn adopt_existing_brings_a_hand_made_destination_under_the_stack() {
         3,
         "tags not requested are removed: {now_tags:?}"
     );
+    assert!(
+        !now_tags.contains_key(CONSENT_TAG),
+        "the consent is used up: {now_tags:?}"
+    );
     // What it was before is in the logs, for an operator to see what changed.
     let logs = stack.function.logs();
     assert!(
@@ -57,7 +62,9 @@ async fn adopt_existing_brings_a_hand_made_destination_under_the_stack() {
 async fn a_failed_adoption_puts_the_destination_back_and_its_rollback_touches_nothing() {
     let stack = Stack::start();
     let name = unique_name("adopt-fails");
-    let (before, before_tags) = foreign_destination(&stack, &name).await;
+    let (before, _) = foreign_destination(&stack, &name).await;
+    agree_to_adoption(&stack.logs, &before.arn, RIG_STACK).await;
+    let before_tags = tags(&stack.logs, &before.arn).await;
     stack.proxy.fail(
         "PutDestinationPolicy",
         1,
@@ -100,6 +107,8 @@ async fn adopt_existing_never_takes_a_destination_another_stack_manages() {
         .send()
         .await
         .expect("TagResource");
+    // Not even with a consent naming this stack: the managing stack never agreed.
+    agree_to_adoption(&stack.logs, &before.arn, RIG_STACK).await;
     let before_tags = tags(&stack.logs, &before.arn).await;
 
     let create = create_request(&stack.url(), "Destination", adopting(&name));
@@ -139,4 +148,41 @@ async fn adopt_existing_applies_to_create_only() {
         failed.reason()
     );
     assert_eq!(existing(&stack.logs, &other).await, before);
+}
+
+/// Any deployer's stack could adopt a hand-made destination, repoint it and open it to any
+/// account. Without its owner's consent naming that stack, the adoption is refused before any
+/// write, and the Reason gives the command that agrees to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn adopt_existing_without_the_owners_consent_is_refused_before_any_write() {
+    let stack = Stack::start();
+    let name = unique_name("no-consent");
+    let (before, before_tags) = foreign_destination(&stack, &name).await;
+    let create = create_request(&stack.url(), "Destination", adopting(&name));
+    let refused = stack.fail(&create).await;
+    let command = format!(
+        "aws logs tag-resource --region us-east-1 --resource-arn {} --tags \
+         {CONSENT_TAG}={RIG_STACK}",
+        before.arn
+    );
+    assert!(
+        refused.reason().contains("only with its owner's consent")
+            && refused.reason().contains(&command),
+        "{}",
+        refused.reason()
+    );
+    assert_untouched(&stack, &refused, &name, &before, &before_tags).await;
+
+    // A consent naming another stack does not let this one adopt.
+    agree_to_adoption(&stack.logs, &before.arn, "another-stack").await;
+    let before_tags = tags(&stack.logs, &before.arn).await;
+    let again = create_request(&stack.url(), "Destination", adopting(&name));
+    let refused = stack.fail(&again).await;
+    assert!(refused.reason().contains(&command), "{}", refused.reason());
+    assert_untouched(&stack, &refused, &name, &before, &before_tags).await;
+
+    // Its rollback Delete deletes nothing.
+    let rollback = delete_request(&again, &stack.url(), refused.physical_id());
+    let answer = stack.succeed(&rollback).await;
+    assert_untouched(&stack, &answer, &name, &before, &before_tags).await;
 }

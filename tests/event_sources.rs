@@ -368,9 +368,28 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     }
     assert_eq!(state_of(&logs, &existing).await, before);
 
-    // Adopted on request: from then on provisioning's.
+    // Asked to adopt it: refused until its owner agrees with the consent tag.
     let mut adopt = properties(&existing);
     adopt["AdoptExisting"] = json!("true");
+    let refused = error(
+        &runtime
+            .invoke(eventbridge_event("Create", adopt.clone()), DEADLINE)
+            .await,
+    );
+    let command = format!(
+        "aws logs tag-resource --region us-east-1 --resource-arn {arn} --tags \
+         cfn-logs-destination:adoptable-by=provisioning"
+    );
+    assert!(refused.contains(&command), "{refused}");
+    assert_eq!(state_of(&logs, &existing).await, before);
+    logs.tag_resource()
+        .resource_arn(&arn)
+        .tags("cfn-logs-destination:adoptable-by", "provisioning")
+        .send()
+        .await
+        .expect("TagResource");
+
+    // Adopted with consent: from then on provisioning's, and the consent is used up.
     let adopted = response(
         &runtime
             .invoke(eventbridge_event("Create", adopt), DEADLINE)

@@ -144,12 +144,15 @@ async fn a_failed_update_with_regions_deletes_nothing_and_puts_back_the_failed_r
 }
 
 /// Finding (iii): the watchdog interrupts an adoption after it took the tags over. The
-/// previous owner's tags come back, ours go, and the destination can be adopted again.
+/// previous owner's tags (its consent to adoption among them) come back, ours go, and the
+/// destination can be adopted again.
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_adoption_is_put_back_and_can_be_adopted_again() {
     let stack = Stack::start();
     let name = unique_name("adopt-interrupted");
-    let (before, before_tags) = foreign_destination(&stack, &name).await;
+    let (before, _) = foreign_destination(&stack, &name).await;
+    agree_to_adoption(&stack.logs, &before.arn, RIG_STACK).await;
+    let before_tags = tags(&stack.logs, &before.arn).await;
     // The adoption's last step never answers; a budget of 6 s (ServiceTimeout less its margin).
     stack.proxy.hang("PutDestinationPolicy");
     let mut properties = adopting(&name);
@@ -178,6 +181,11 @@ async fn an_interrupted_adoption_is_put_back_and_can_be_adopted_again() {
     assert_eq!(now, before);
     assert_eq!(now_tags, before_tags);
     assert!(!now_tags.contains_key(OWNER_TAG), "{now_tags:?}");
+    // The owner's consent is back: the adoption may be tried again.
+    assert_eq!(
+        now_tags.get(CONSENT_TAG).map(String::as_str),
+        Some(RIG_STACK)
+    );
 
     // Its rollback Delete touches nothing, and the destination can be adopted again.
     stack.proxy.clear_rules();

@@ -23,7 +23,7 @@
 //!
 //! Anything else without our ownership tag belongs to someone else and is never changed.
 
-use super::names::OWNER_TAG;
+use super::names::{ADOPTABLE_BY_TAG, OWNER_TAG, PROVISIONING_CONSENT};
 use crate::destinations::Destination;
 use crate::properties::DestinationProperties;
 use std::collections::BTreeMap;
@@ -57,8 +57,8 @@ pub type Tags = BTreeMap<String, String>;
 /// Whom a request acts for: every ownership decision starts from this one value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Authority {
-    /// A stack resource; `owner` is its ownership tag's value.
-    Stack { owner: String },
+    /// A stack resource; `owner` is its ownership tag's value, `stack_id` its stack's ARN.
+    Stack { owner: String, stack_id: String },
     /// EventBridge provisioning, limited to names under `name_prefix`.
     Provisioning { name_prefix: String },
 }
@@ -106,13 +106,36 @@ impl Authority {
     /// The ownership tag's value this authority writes and recognises.
     pub fn owner(&self) -> &str {
         match self {
-            Authority::Stack { owner } => owner,
+            Authority::Stack { owner, .. } => owner,
             Authority::Provisioning { .. } => PROVISIONING_OWNER,
         }
     }
 
     pub fn is_stack(&self) -> bool {
         matches!(self, Authority::Stack { .. })
+    }
+
+    /// The consent tag's value that names this authority in the Reasons: a stack's name (its
+    /// StackId when it has none), or [`PROVISIONING_CONSENT`].
+    pub fn adopter(&self) -> &str {
+        match self {
+            Authority::Stack { stack_id, .. } => stack_name(stack_id).unwrap_or(stack_id),
+            Authority::Provisioning { .. } => PROVISIONING_CONSENT,
+        }
+    }
+
+    /// Whether `tags` agree to this authority adopting the destination: its [`ADOPTABLE_BY_TAG`]
+    /// names this stack (by name or StackId) or provisioning.
+    pub fn may_adopt(&self, tags: &Tags) -> bool {
+        let Some(named) = tags.get(ADOPTABLE_BY_TAG).map(|v| v.trim()) else {
+            return false;
+        };
+        match self {
+            Authority::Stack { stack_id, .. } => {
+                named == stack_id || stack_name(stack_id) == Some(named)
+            }
+            Authority::Provisioning { .. } => named == PROVISIONING_CONSENT,
+        }
     }
 
     /// Whose the destination with `tags` is. `destination` is its description, when it was
@@ -175,6 +198,12 @@ pub fn is_unfinished_creation(
             .is_some_and(|created| window.admits(created, now_ms))
 }
 
+/// `arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/NAME/UUID` → NAME.
+fn stack_name(stack_id: &str) -> Option<&str> {
+    let (_, rest) = stack_id.split_once(":stack/")?;
+    rest.split('/').next().filter(|name| !name.is_empty())
+}
+
 pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -188,6 +217,7 @@ mod tests {
     const TARGET: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
     const ROLE: &str = "arn:aws:iam::123456789012:role/r";
     const OWNER: &str = "stack/uuid/Destination";
+    const STACK_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/stack/uuid";
     const NOW: i64 = 1_800_000_000_000;
 
     fn destination(created: Option<i64>) -> Destination {
@@ -215,6 +245,7 @@ mod tests {
     fn stack() -> Authority {
         Authority::Stack {
             owner: OWNER.into(),
+            stack_id: STACK_ID.into(),
         }
     }
 
@@ -354,5 +385,32 @@ mod tests {
         let mut other_role = destination(Some(NOW));
         other_role.role_arn = format!("{ROLE}-other");
         assert!(is_foreign(&found(other_role, &[])));
+    }
+
+    #[test]
+    fn only_a_consent_tag_naming_the_adopter_lets_it_adopt() {
+        let consent = |value: &str| Tags::from([(ADOPTABLE_BY_TAG.to_owned(), value.to_owned())]);
+        let provisioning = Authority::Provisioning {
+            name_prefix: String::new(),
+        };
+        assert!(stack().may_adopt(&consent("stack")));
+        assert!(stack().may_adopt(&consent(STACK_ID)));
+        assert!(stack().may_adopt(&consent(" stack ")));
+        assert!(provisioning.may_adopt(&consent("provisioning")));
+        for other in [
+            "other-stack",
+            "stack/uuid",
+            "",
+            "*",
+            "provisioning",
+            "Stack",
+        ] {
+            assert!(!stack().may_adopt(&consent(other)), "{other}");
+        }
+        assert!(!provisioning.may_adopt(&consent("stack")));
+        assert!(!stack().may_adopt(&Tags::new()));
+        assert!(!stack().may_adopt(&Tags::from([("adoptable-by".into(), "stack".into())])));
+        assert_eq!(stack().adopter(), "stack");
+        assert_eq!(provisioning.adopter(), "provisioning");
     }
 }

@@ -346,13 +346,15 @@ async fn create_changes_nothing_of_an_untagged_destination_that_is_not_its_own()
     }
 }
 
+const CONSENT: &str = crate::lifecycle::names::ADOPTABLE_BY_TAG;
+
 #[tokio::test]
 async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
     let mut adopting = properties_with_policy();
     adopting["AdoptExisting"] = json!(true);
     let other = "arn:aws:kinesis:us-east-1:123456789012:stream/other";
     let untag_theirs = mock!(Client::untag_resource)
-        .match_requests(|r| r.tag_keys() == ["legacy"])
+        .match_requests(|r| r.tag_keys() == [CONSENT, "legacy"])
         .then_output(|| {
             aws_sdk_cloudwatchlogs::operation::untag_resource::UntagResourceOutput::builder()
                 .build()
@@ -375,13 +377,17 @@ async fn a_failed_adoption_puts_back_target_role_and_tags_in_that_order() {
         });
     let tag_theirs_back = mock!(Client::tag_resource)
         .match_requests(|r| {
-            r.tags()
-                .is_some_and(|t| t.len() == 1 && t.get("legacy").map(String::as_str) == Some("yes"))
+            // The owner's consent comes back with its other tags: it may adopt again.
+            r.tags().is_some_and(|t| {
+                t.len() == 2
+                    && t.get("legacy").map(String::as_str) == Some("yes")
+                    && t.get(CONSENT).map(String::as_str) == Some("central-logs")
+            })
         })
         .then_output(|| TagResourceOutput::builder().build());
     let rules = [
         &described(other, 0, None),
-        &tags_are(&[("legacy", "yes")]),
+        &tags_are(&[("legacy", "yes"), (CONSENT, "central-logs")]),
         &untag_theirs,
         &tagged_as_ours(),
         &repoint,

@@ -108,6 +108,7 @@ fn effective(regions: Vec<String>, home: &str) -> Vec<String> {
 pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, String> {
     let authority = Authority::Stack {
         owner: owner_tag_value(&request.target),
+        stack_id: request.target.stack_id.clone(),
     };
     let parse = |properties: &Value| properties::parse(properties).map_err(|e| e.to_string());
     let mut created_between = None;

@@ -40,6 +40,12 @@ impl Home {
 
 /// The ownership tag's key.
 pub const OWNER_TAG: &str = "cfn-logs-destination:owner";
+/// The consent to adoption: a destination nobody manages is adopted only by the stack (its name
+/// or StackId) or provisioning ([`PROVISIONING_CONSENT`]) that this tag's value names. Only
+/// whoever may tag the destination can put it there; the adoption removes it.
+pub const ADOPTABLE_BY_TAG: &str = "cfn-logs-destination:adoptable-by";
+/// The consent tag's value that lets provisioning adopt.
+pub const PROVISIONING_CONSENT: &str = "provisioning";
 const MAX_TAG_VALUE_CHARS: usize = 256;
 
 /// The id a failed Create answers with: it contains `:`, so it can never name a destination

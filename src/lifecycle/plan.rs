@@ -6,7 +6,7 @@
 use super::authority::{Whose, Window, RECORDED_SKEW_MS, UNFINISHED_WINDOW};
 use super::intent::{Intent, Operation};
 use super::issued::SKEW_MS;
-use super::names::OWNER_TAG;
+use super::names::{ADOPTABLE_BY_TAG, OWNER_TAG};
 use super::observe::{Observation, Seen};
 pub use super::writes::Write;
 use super::writes::{
@@ -67,6 +67,11 @@ pub enum Blocker {
     NoLongerManaged,
     NotAdoptable {
         manager: String,
+    },
+    /// Nobody manages it, but it does not agree to this adoption ([`ADOPTABLE_BY_TAG`]):
+    /// `command` is what its owner runs to agree.
+    NoConsent {
+        command: String,
     },
     /// Provisioning may touch only what it created (or, asked to, what nobody manages).
     NotProvisionings {
@@ -154,6 +159,14 @@ fn decide(intent: &Intent, region: &str, seen: &Seen, now_ms: i64) -> Result<Reg
         }
         _ => false,
     };
+    // Adoption takes (or provisioning deletes) a destination nobody manages only with the
+    // consent its owner tagged it with: a request alone proves nothing.
+    let unmanaged = matches!(whose, Whose::Others { manager: None });
+    if unmanaged && intent.adopt && !intent.authority.may_adopt(tags) {
+        return Err(Blocker::NoConsent {
+            command: consent_command(intent, region),
+        });
+    }
     if removing {
         return match whose {
             Whose::Ours | Whose::OurUnfinished => Ok(deleting(part(Step::Delete, found))),
@@ -263,6 +276,15 @@ fn window(intent: &Intent, removing: bool, now_ms: i64) -> Window {
         (None, Some(claimed)) => Window::Since(claimed),
         (None, None) => Window::Recent,
     }
+}
+
+/// What the owner of a destination nobody manages runs to let this request adopt it.
+fn consent_command(intent: &Intent, region: &str) -> String {
+    format!(
+        "aws logs tag-resource --region {region} --resource-arn {} --tags {ADOPTABLE_BY_TAG}={}",
+        intent.arn(region),
+        intent.authority.adopter()
+    )
 }
 
 fn deleting(mut part: RegionPlan) -> RegionPlan {

@@ -8,6 +8,7 @@ use crate::lifecycle::authority::{Tags, PROVISIONING_OWNER};
 use crate::lifecycle::checks::before_writing;
 use crate::lifecycle::fingerprint::{Fingerprint, FINGERPRINT_TAG};
 use crate::lifecycle::intent::{for_provisioning, for_stack};
+use crate::lifecycle::names::ADOPTABLE_BY_TAG;
 use crate::lifecycle::refusal::refusal;
 use crate::lifecycle::tests::{target, STACK};
 use serde_json::{json, Value};
@@ -248,9 +249,10 @@ fn create_refuses_anyone_elses_destination_before_any_write() {
 #[test]
 fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
     let intent = create(json!({"AdoptExisting": "true", "TargetArn": OTHER_TARGET}));
+    // Its owner agreed, naming the stack: the consent goes with the adoption.
     let found = Seen::Present {
         destination: Some(destination("us-east-1", TARGET, 0, Some("{}"))),
-        tags: tags(&[("legacy", "yes")]),
+        tags: tags(&[("legacy", "yes"), (ADOPTABLE_BY_TAG, "central-logs")]),
     };
     let plan = plan(&intent, &seen(vec![("us-east-1", found)]), NOW).expect("a plan");
     let part = only(&plan);
@@ -261,7 +263,7 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
     assert_eq!(
         part.writes[0],
         [
-            Write::Untag(vec!["legacy".into()]),
+            Write::Untag(vec![ADOPTABLE_BY_TAG.into(), "legacy".into()]),
             Write::Tag(with_print(base, OTHER_TARGET, own_account.as_ref()))
         ]
     );
@@ -285,7 +287,10 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
                 OWNER_TAG.into(),
                 "team".into()
             ]),
-            Write::Tag(tags(&[("legacy", "yes")])),
+            Write::Tag(tags(&[
+                ("legacy", "yes"),
+                (ADOPTABLE_BY_TAG, "central-logs")
+            ])),
             Write::Policy {
                 text: "{}".into(),
                 force_update: true,
@@ -304,6 +309,33 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
     );
     let reason = refused(&intent, &seen(vec![("us-east-1", managed)]));
     assert!(reason.contains("cannot be adopted"), "{reason}");
+}
+
+#[test]
+fn adoption_without_its_owners_consent_is_refused_with_the_command_that_gives_it() {
+    let intent = create(json!({"AdoptExisting": "true"}));
+    let command = "aws logs tag-resource --region us-east-1 --resource-arn \
+                   arn:aws:logs:us-east-1:123456789012:destination:central --tags \
+                   cfn-logs-destination:adoptable-by=central-logs";
+    for consent in [
+        &[][..],
+        &[(ADOPTABLE_BY_TAG, "another-stack")],
+        &[(ADOPTABLE_BY_TAG, "provisioning")],
+        &[("adoptable-by", "central-logs")],
+    ] {
+        let reason = refused(
+            &intent,
+            &seen(vec![("us-east-1", present("us-east-1", consent))]),
+        );
+        assert!(
+            reason.contains("only with its owner's consent") && reason.contains(command),
+            "{reason}"
+        );
+    }
+    // The StackId names the stack as well as its name does.
+    let by_id = present("us-east-1", &[(ADOPTABLE_BY_TAG, STACK)]);
+    let adopted = plan(&intent, &seen(vec![("us-east-1", by_id)]), NOW).expect("a plan");
+    assert_eq!(only(&adopted).step, Step::Adopt);
 }
 
 #[test]
@@ -615,8 +647,21 @@ fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
 
     let remove = provisioning("Delete", json!({}));
     assert!(refused(&remove, &seen(vec![("us-east-1", stacks)])).contains("not by provisioning"));
+    // Adopting (or deleting) what nobody manages takes its owner's consent.
+    let unmanaged = present("us-east-1", &[("team", "x")]);
+    let reason = refused(&adopt, &seen(vec![("us-east-1", unmanaged.clone())]));
+    assert!(
+        reason.contains("only with its owner's consent")
+            && reason.contains("--tags cfn-logs-destination:adoptable-by=provisioning"),
+        "{reason}"
+    );
+    let consented = present("us-east-1", &[(ADOPTABLE_BY_TAG, "provisioning")]);
+    let adopted = plan_for(&adopt, consented.clone()).expect("a plan");
+    assert_eq!(only(&adopted).step, Step::Adopt);
     let remove_adopted = provisioning("Delete", json!({"AdoptExisting": "true"}));
-    let deleting = plan_for(&remove_adopted, present("us-east-1", &[])).expect("a plan");
+    let reason = refused(&remove_adopted, &seen(vec![("us-east-1", unmanaged)]));
+    assert!(reason.contains("only with its owner's consent"), "{reason}");
+    let deleting = plan_for(&remove_adopted, consented).expect("a plan");
     assert_eq!(only(&deleting).step, Step::Delete);
 }
 

@@ -3,7 +3,7 @@
 
 use super::authority::PROVISIONING_OWNER;
 use super::intent::Intent;
-use super::names::OWNER_TAG;
+use super::names::{ADOPTABLE_BY_TAG, OWNER_TAG};
 use super::plan::{Blocked, Blocker};
 use crate::destinations::AwsError;
 
@@ -15,7 +15,8 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
             Blocker::Exists { predates, .. } => format!(
                 "Destination {name} already exists and is not managed by this stack resource \
                  (it has no {OWNER_TAG} tag for it{}); choose another DestinationName, delete \
-                 the existing destination, or set AdoptExisting: true to take it over",
+                 the existing destination, or set AdoptExisting: true to take it over (with \
+                 its owner's consent, the {ADOPTABLE_BY_TAG} tag)",
                 if *predates {
                     ", and it was created before this request began, so it is not this \
                      request's unfinished creation"
@@ -30,6 +31,18 @@ pub fn refusal(intent: &Intent, blocked: &Blocked) -> String {
                  stack recreate it, or give this resource another DestinationName"
             ),
             Blocker::NotAdoptable { manager } => not_adoptable(name, manager),
+            Blocker::NoConsent { command } => format!(
+                "Destination {name} exists and no stack resource or provisioning manages it, \
+                 but AdoptExisting takes it only with its owner's consent: the tag \
+                 {ADOPTABLE_BY_TAG} naming {}, which only whoever may tag the destination can \
+                 set. To agree, run: {command} ; then retry. The \
+                 adoption removes the tag. Nothing was changed",
+                if intent.authority.is_stack() {
+                    "this stack (its name or StackId)"
+                } else {
+                    "provisioning"
+                }
+            ),
             Blocker::NotProvisionings { .. } => format!(
                 "Refused: destination {name} exists and {}; nothing was changed",
                 whose(blocker)
@@ -96,9 +109,15 @@ fn whose(blocker: &Blocker) -> String {
         Blocker::NotAdoptable { manager } => format!(
             "it is managed by {manager:?}, which AdoptExisting never takes a destination from"
         ),
+        Blocker::NoConsent { command } => format!(
+            "nobody manages it, but it lacks its owner's consent to adoption (the \
+             {ADOPTABLE_BY_TAG} tag); to agree, run: {command}"
+        ),
         _ => format!(
             "provisioning did not create it (it has no {OWNER_TAG}={PROVISIONING_OWNER} \
-             tag); send AdoptExisting: true to take it over"
+             tag); send AdoptExisting: true to take it over, with its owner's consent (the \
+             {ADOPTABLE_BY_TAG}={} tag)",
+            super::names::PROVISIONING_CONSENT
         ),
     }
 }

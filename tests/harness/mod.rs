@@ -22,6 +22,10 @@ pub const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/other-destination-r
 pub const OWNER_TAG: &str = "cfn-logs-destination:owner";
 /// What was last written, one hash per aspect (`v1 TargetArn=... Tags=...`): the audit's basis.
 pub const FINGERPRINT_TAG: &str = "cfn-logs-destination:fingerprint";
+/// A destination's owner's consent to its adoption, naming the adopter.
+pub const CONSENT_TAG: &str = "cfn-logs-destination:adoptable-by";
+/// The name of the stack every rig request names (`test-stack`).
+pub const RIG_STACK: &str = "test-stack";
 pub const LOG_GROUP: &str = "/aws/lambda/cfn-logs-destination";
 pub const DEADLINE: Duration = Duration::from_secs(30);
 
@@ -337,6 +341,17 @@ pub async fn foreign_destination(stack: &Stack, name: &str) -> (Stored, HashMap<
     let before_tags = tags(&stack.logs, arn).await;
     assert_eq!(before_tags.len(), 1, "{before_tags:?}");
     (before, before_tags)
+}
+
+/// The owner of the destination `arn` agrees to its adoption by `adopter` (a stack's name or
+/// StackId, or `provisioning`), as the refusal's command does.
+pub async fn agree_to_adoption(logs: &Client, arn: &str, adopter: &str) {
+    logs.tag_resource()
+        .resource_arn(arn)
+        .tags(CONSENT_TAG, adopter)
+        .send()
+        .await
+        .expect("TagResource");
 }
 
 /// Someone deletes `name` outside the stack. AWS drops a deleted destination's tags with it;
