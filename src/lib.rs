@@ -22,4 +22,5 @@ pub mod public_policy;
 pub mod response;
 mod sdk_error;
 pub mod stacks;
+pub mod verifier;
 pub mod watchdog;

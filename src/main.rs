@@ -14,6 +14,7 @@ use cfn_logs_destination::mode::Mode;
 use cfn_logs_destination::partitions::{extra_regions_setting, EXTRA_REGIONS};
 use cfn_logs_destination::response::{ReplySender, CONNECT_TIMEOUT};
 use cfn_logs_destination::stacks::Stacks;
+use cfn_logs_destination::verifier::Verifier;
 use clap::Parser;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde_json::Value;
@@ -93,7 +94,9 @@ async fn main() -> Result<(), Error> {
             .interceptor(AwsCallCounter)
             .build(),
     );
-    let origin = Origin::from_env(Stacks::new(stacks))?;
+    // Trusted accounts' stacks are asked about through a role there: nothing is assumed
+    // until such a stack's request arrives.
+    let origin = Origin::from_env(Stacks::new(stacks))?.with_verifier(Verifier::from_env(&config)?);
     let app = App::new(Destinations::new(client), origin, replies)
         .with_mode(mode)
         .with_invoked(InvokedArn::new(config));

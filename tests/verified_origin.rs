@@ -1,6 +1,7 @@
 //! Every stack request is checked with CloudFormation before any write (docs/trust.md,
-//! "Trust model"): each flow CloudFormation drives passes, and a forged request (a stack that is not
-//! in progress, a wrong id, a wrong type, another account) is refused with a Reason naming
+//! "Trust model"): each flow CloudFormation drives passes, and a forged request (a stack that is
+//! not in progress, a wrong id, a wrong type, another account, a trusted account's stack its own
+//! CloudFormation does not show in progress) is refused with a Reason naming
 //! what CloudFormation showed, changes nothing, and is counted.
 
 mod harness;
@@ -338,14 +339,110 @@ async fn a_stack_in_another_account_is_refused_unless_trusted() {
         "no call was needed"
     );
 
-    // An account listed in TrustedStackAccounts is not checked (CloudFormation cannot be asked
-    // about another account's stacks).
-    let trusting = Stack::start_with(|f| f.env("TRUSTED_STACK_ACCOUNTS", "444455556666"));
+    // An account listed in TrustedStackAccounts is checked in its own account: see below.
+}
+
+const TRUSTED: &str = "444455556666";
+
+/// A function trusting [`TRUSTED`]'s stacks, and a Create from one of them.
+fn trusting(settings: &[(&str, &str)]) -> (Stack, serde_json::Value, String) {
+    let stack = Stack::start_with(|mut f| {
+        f = f.env(
+            "TRUSTED_STACK_ACCOUNTS",
+            &format!("111122223333, {TRUSTED}"),
+        );
+        for (key, value) in settings {
+            f = f.env(key, value);
+        }
+        f
+    });
     let name = unique_name("trusted-account");
-    let mut create = create_request(&trusting.url(), "Destination", props(&name));
-    create["StackId"] = json!(elsewhere);
-    trusting.succeed(&create).await;
-    assert!(trusting.proxy.cloudformation_calls().is_empty());
+    let mut create = create_request(&stack.url(), "Destination", props(&name));
+    create["StackId"] = json!(format!(
+        "arn:aws:cloudformation:us-east-1:{TRUSTED}:stack/theirs/{}",
+        support::uuid_like()
+    ));
+    (stack, create, name)
+}
+
+/// The CloudFormation calls were signed with credentials of the role assumed in [`TRUSTED`].
+fn asked_in_the_trusted_account(stack: &Stack) {
+    let asked: Vec<CallRecord> = stack
+        .proxy
+        .records()
+        .into_iter()
+        .filter(|r| r.op.starts_with("Describe") && r.op.contains("Stack"))
+        .collect();
+    assert!(!asked.is_empty());
+    for call in asked {
+        assert!(
+            call.caller.starts_with(&format!("ASIA{TRUSTED}")),
+            "{call:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trusted_accounts_stack_is_checked_with_its_own_cloudformation_through_one_assumed_role()
+{
+    let (stack, create, name) = trusting(&[]);
+    stack.succeed(&create).await;
+    existing(&stack.logs, &name).await;
+    assert_eq!(stack.proxy.sts_calls(), ["AssumeRole"]);
+    assert_eq!(
+        stack.proxy.cloudformation_calls(),
+        ["DescribeStackResource"]
+    );
+    // The next request of that account reuses the assumed credentials: no second AssumeRole.
+    let delete = delete_request(&create, &stack.url(), &name);
+    stack.succeed(&delete).await;
+    assert!(stored(&stack.logs, &name).await.is_none());
+    assert_eq!(stack.proxy.sts_calls(), ["AssumeRole"]);
+    assert_eq!(
+        stack.proxy.cloudformation_calls(),
+        ["DescribeStackResource"; 2]
+    );
+    asked_in_the_trusted_account(&stack);
+}
+
+/// With TrustedStackAccounts set, any invoker in this account could forge an Update or a Delete
+/// naming a trusted account's stack, and repoint or delete its destination. That account's
+/// CloudFormation does not show them in progress: refused, with no write.
+#[tokio::test(flavor = "multi_thread")]
+async fn forged_requests_naming_a_trusted_accounts_settled_stack_are_refused() {
+    let (stack, create, name) = trusting(&[]);
+    stack.succeed(&create).await;
+    let forged_update = update_request(
+        &create,
+        &stack.url(),
+        &name,
+        props_with(&name, "TargetArn", json!(OTHER_TARGET)),
+    );
+    show(&forged_update, "CREATE_COMPLETE", "CREATE_COMPLETE", &name);
+    let saw = ["CREATE_COMPLETE", TRUSTED];
+    assert_refused(&stack, &forged_update, &name, "NotInProgress", &saw).await;
+    let forged_delete = delete_request(&create, &stack.url(), &name);
+    assert_refused(&stack, &forged_delete, &name, "NotInProgress", &saw).await;
+    assert_eq!(existing(&stack.logs, &name).await.target_arn, TARGET);
+    asked_in_the_trusted_account(&stack);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_verifier_role_that_cannot_be_assumed_is_unverifiable() {
+    let (stack, create, name) = trusting(&[("VERIFIER_ROLE_NAME", "not-the-verifier")]);
+    let answer = stack.fail(&create).await;
+    let role = format!("arn:aws:iam::{TRUSTED}:role/not-the-verifier");
+    assert!(
+        answer.reason().starts_with("Refused before any change")
+            && answer.reason().contains(&role)
+            && answer.reason().contains("AccessDenied"),
+        "{}",
+        answer.reply
+    );
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
+    assert!(stored(&stack.logs, &name).await.is_none());
+    assert_eq!(refused_why(&stack).await.as_deref(), Some("Unverifiable"));
+    assert_eq!(stack.proxy.sts_calls(), ["AssumeRole"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -386,6 +483,7 @@ async fn a_malformed_setting_stops_the_function_from_starting() {
     for (key, value) in [
         ("TRUSTED_STACK_ACCOUNTS", "12345"),
         ("VERIFY_REQUESTS", "no"),
+        ("VERIFIER_ROLE_NAME", "role/with-a-path"),
     ] {
         let runtime = RuntimeApi::start();
         let aws = FaultProxy::to_moto();

@@ -15,6 +15,7 @@
 //! that cannot name a destination, so its rollback Delete touches nothing, and it leaves nothing
 //! behind that the rollback would not remove.
 
+mod accounts;
 mod apply;
 pub mod authority;
 mod checks;

@@ -5,12 +5,14 @@
 //! request says, and carry the request's id. The accepted states are the table of
 //! docs/trust.md ("Trust model"); [`judge`] is that table.
 
+use super::accounts::asker;
 use super::authority::{now_ms, Recorded};
 use super::history::History;
 use super::names::{parse_created_id, Home};
 use crate::event::CfnRequest;
 use crate::properties;
 use crate::stacks::{StackEvent, StackResource, Stacks};
+use crate::verifier::Verifier;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -59,6 +61,8 @@ pub struct Origin {
     stacks: Stacks,
     verify: bool,
     trusted_accounts: Vec<String>,
+    /// How a trusted account's CloudFormation is asked; without one, its stacks are refused.
+    verifier: Option<Verifier>,
 }
 
 impl Origin {
@@ -67,6 +71,15 @@ impl Origin {
             stacks,
             verify,
             trusted_accounts,
+            verifier: None,
+        }
+    }
+
+    /// Checks trusted accounts' stacks through `verifier`.
+    pub fn with_verifier(self, verifier: Verifier) -> Origin {
+        Origin {
+            verifier: Some(verifier),
+            ..self
         }
     }
 
@@ -149,7 +162,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(why: Why, saw: impl Into<String>) -> Refusal {
+    pub(super) fn new(why: Why, saw: impl Into<String>) -> Refusal {
         Refusal {
             why,
             saw: saw.into(),
@@ -191,7 +204,7 @@ impl<'a> Claim<'a> {
     }
 
     /// "this Delete names resource Destination (id X) of stack ARN".
-    fn described(&self) -> String {
+    pub(super) fn described(&self) -> String {
         let id = self
             .physical_id
             .map(|id| format!(" (id {id})"))
@@ -324,8 +337,8 @@ pub fn judge(
 
 /// Checks `request` with CloudFormation; `function_arn` places this function (account and
 /// Region). Returns what CloudFormation recorded about the resource, which decides what the
-/// request may count as its own; `None` when it was not asked (verification off, or a
-/// trusted account's stack).
+/// request may count as its own; `None` when it was not asked (verification off). A stack of
+/// a trusted account is checked with that account's CloudFormation, through its verifier role.
 pub async fn verify(
     origin: &Origin,
     request: &CfnRequest,
@@ -356,11 +369,7 @@ pub async fn verify(
     let (region, account) = Home::of(function_arn)
         .map(|home| (home.region, home.account))
         .unwrap_or_default();
-    if stack_account != account {
-        if origin.trusted_accounts.contains(&stack_account) {
-            tracing::info!(stack_account, "a trusted account's stack: not checked");
-            return Ok(None);
-        }
+    if stack_account != account && !origin.trusted_accounts.contains(&stack_account) {
         return Err(Refusal::new(
             Why::OtherAccount,
             format!(
@@ -379,7 +388,19 @@ pub async fn verify(
             ),
         ));
     }
-    check(&origin.stacks, &claim).await.map(Some)
+    // The stack's own account's CloudFormation: a trusted account's through its verifier role.
+    let asker = asker(
+        &origin.stacks,
+        origin.verifier.as_ref(),
+        &claim,
+        (&stack_account, &account),
+        &stack_region,
+    )
+    .await?;
+    check(&asker.stacks, &claim)
+        .await
+        .map(Some)
+        .map_err(|refusal| asker.explain(refusal))
 }
 
 /// The check itself, with `stacks` (the CloudFormation of the stack's account): the resource

@@ -298,8 +298,8 @@ pub fn action(body: &[u8]) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// CloudFormation's answer to `body`.
-pub fn answer(body: &[u8]) -> Response<Body> {
+/// CloudFormation's answer to `body`, asked with credentials of `caller_account`.
+pub fn answer(caller_account: &str, body: &[u8]) -> Response<Body> {
     let field = |name: &str| {
         form_urlencoded::parse(body)
             .find(|(key, _)| key == name)
@@ -309,6 +309,15 @@ pub fn answer(body: &[u8]) -> Response<Body> {
     let action = field("Action");
     let stack = field("StackName");
     let logical = field("LogicalResourceId");
+    // Each account's CloudFormation knows only its own stacks: another account's stack "does
+    // not exist", even when the rig knows it.
+    if stack
+        .split(':')
+        .nth(4)
+        .is_some_and(|account| account != caller_account)
+    {
+        return unknown(&format!("Stack '{}' does not exist", stack_name(&stack)));
+    }
     let state = state();
     let known = &state.known;
     match action.as_str() {

@@ -11,7 +11,9 @@
 //!   proxy's record, the round trips a request waited for.
 //! - [`Function`]: the compiled binary, started as Lambda would start it.
 //! - [`cfn`]: CloudFormation request bodies; [`cloudformation`]: CloudFormation's view of
-//!   the stacks, which the function checks each request with (the proxy answers its calls).
+//!   the stacks, which the function checks each request with (the proxy answers its calls);
+//!   [`sts`]: AssumeRole of a trusted account's verifier role, whose credentials that
+//!   account's CloudFormation answers.
 //!
 //! Every server binds 127.0.0.1 on a free port and runs on its own thread with
 //! its own tokio runtime, so it keeps serving even while a test blocks, works
@@ -31,6 +33,7 @@ mod receiver;
 mod rounds;
 mod runtime_api;
 mod strict;
+pub mod sts;
 mod throttle;
 mod upstream;
 

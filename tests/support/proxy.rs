@@ -1,7 +1,7 @@
 //! Failures moto never produces: [`FaultProxy`] injects AWS errors, delays
 //! and hangs per operation, and in [`AwsMode::Strict`] answers as CloudWatch
-//! Logs does where moto is looser; CloudFormation's calls go to the rig's
-//! [`cloudformation`] stand-in; [`BlackHole`] accepts connections and says nothing.
+//! Logs does where moto is looser; CloudFormation's and STS's calls go to the rig's
+//! [`cloudformation`] and [`sts`] stand-ins; [`BlackHole`] accepts connections and says nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -14,6 +14,7 @@ use tokio::sync::watch;
 use super::cloudformation;
 use super::http::{read_body, serve_http, Body, ServerThread};
 use super::strict::{self, AwsMode};
+use super::sts;
 use super::throttle::{RateLimit, RATE_EXCEEDED};
 use super::upstream::{aws_error, Upstream};
 
@@ -56,7 +57,7 @@ impl Rule {
             Some((r, o)) => (Some(r), o),
             None => (None, self.op.as_str()),
         };
-        (want_op == op || (want_op == "*" && !is_cloudformation(op)))
+        (want_op == op || (want_op == "*" && !is_stand_in(op)))
             && want_region.is_none_or(|r| r == region)
             && !matches!(
                 self.action,
@@ -237,7 +238,7 @@ impl FaultProxy {
             .borrow()
             .calls
             .iter()
-            .filter(|c| !is_cloudformation(&c.op))
+            .filter(|c| !is_stand_in(&c.op))
             .map(|c| (c.op.clone(), c.arrived))
             .collect()
     }
@@ -249,6 +250,17 @@ impl FaultProxy {
             .calls
             .iter()
             .filter(|c| is_cloudformation(&c.op))
+            .map(|c| c.op.clone())
+            .collect()
+    }
+
+    /// The STS calls (`AssumeRole`), in arrival order.
+    pub fn sts_calls(&self) -> Vec<String> {
+        self.state
+            .borrow()
+            .calls
+            .iter()
+            .filter(|c| sts::is_sts(&c.op))
             .map(|c| c.op.clone())
             .collect()
     }
@@ -344,7 +356,7 @@ async fn handle(
         }
         // The quota counts what reaches the service: calls a fault rule stands in for do not.
         // It is CloudWatch Logs': CloudFormation's calls have quotas of their own.
-        if action.is_none() && !is_cloudformation(&op) {
+        if action.is_none() && !is_stand_in(&op) {
             if let Some(limit) = &mut s.limit {
                 throttled = !limit.admit(&op, &region, now);
             }
@@ -364,7 +376,7 @@ async fn handle(
             action,
             &upstream,
             mode,
-            &op,
+            (&op, &caller),
             (&region, enabled),
             (parts, body),
         )
@@ -380,7 +392,7 @@ async fn respond(
     action: Option<Action>,
     upstream: &Upstream,
     mode: AwsMode,
-    op: &str,
+    (op, caller): (&str, &str),
     (region, enabled): (&str, bool),
     (parts, body): (hyper::http::request::Parts, bytes::Bytes),
 ) -> Response<Body> {
@@ -391,7 +403,7 @@ async fn respond(
             error_type,
             message,
             ..
-        }) if is_cloudformation(op) => {
+        }) if is_stand_in(op) => {
             let status = hyper::StatusCode::from_u16(status).expect("valid status");
             return cloudformation::error(status, &error_type, &message);
         }
@@ -405,8 +417,11 @@ async fn respond(
         Some(Action::Delay(d)) => tokio::time::sleep(d).await,
         None => {}
     }
+    if sts::is_sts(op) {
+        return sts::answer(&body);
+    }
     if is_cloudformation(op) {
-        return cloudformation::answer(&body);
+        return cloudformation::answer(&sts::account_of(caller), &body);
     }
     match mode {
         AwsMode::Strict => strict::answer(upstream, op, (region, enabled), &parts, body).await,
@@ -420,6 +435,11 @@ fn is_cloudformation(op: &str) -> bool {
         op,
         "DescribeStackResource" | "DescribeStacks" | "DescribeStackEvents"
     )
+}
+
+/// The calls the rig answers itself: CloudFormation's and STS's, not CloudWatch Logs'.
+fn is_stand_in(op: &str) -> bool {
+    is_cloudformation(op) || sts::is_sts(op)
 }
 
 /// Accepts TCP connections and never reads or answers: the shape of a
