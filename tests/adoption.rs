@@ -162,7 +162,7 @@ async fn adopt_existing_without_the_owners_consent_is_refused_before_any_write()
     let refused = stack.fail(&create).await;
     let command = format!(
         "aws logs tag-resource --region us-east-1 --resource-arn {} --tags \
-         {CONSENT_TAG}={RIG_STACK}",
+         '{{\"{CONSENT_TAG}\":\"{RIG_STACK}\"}}'",
         before.arn
     );
     assert!(

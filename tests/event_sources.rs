@@ -378,9 +378,15 @@ async fn eventbridge_manages_only_what_provisioning_created_under_its_prefix() {
     );
     let command = format!(
         "aws logs tag-resource --region us-east-1 --resource-arn {arn} --tags \
-         cfn-logs-destination:adoptable-by=provisioning"
+         '{{\"cfn-logs-destination:adoptable-by\":\"provisioning\"}}'"
     );
-    assert!(refused.contains(&command), "{refused}");
+    let said: Value = serde_json::from_str(&refused).expect("the error is JSON");
+    assert!(
+        said["errorMessage"]
+            .as_str()
+            .is_some_and(|message| message.contains(&command)),
+        "{refused}"
+    );
     assert_eq!(state_of(&logs, &existing).await, before);
     logs.tag_resource()
         .resource_arn(&arn)

@@ -278,10 +278,12 @@ fn window(intent: &Intent, removing: bool, now_ms: i64) -> Window {
     }
 }
 
-/// What the owner of a destination nobody manages runs to let this request adopt it.
+/// What the owner of a destination nobody manages runs to let this request adopt it. The tags
+/// are JSON: the CLI's shorthand (`key=value`) does not take every character of the key.
 fn consent_command(intent: &Intent, region: &str) -> String {
     format!(
-        "aws logs tag-resource --region {region} --resource-arn {} --tags {ADOPTABLE_BY_TAG}={}",
+        "aws logs tag-resource --region {region} --resource-arn {} --tags \
+         '{{\"{ADOPTABLE_BY_TAG}\":\"{}\"}}'",
         intent.arn(region),
         intent.authority.adopter()
     )

@@ -314,9 +314,7 @@ fn adoption_takes_over_what_nobody_manages_and_plans_putting_it_back() {
 #[test]
 fn adoption_without_its_owners_consent_is_refused_with_the_command_that_gives_it() {
     let intent = create(json!({"AdoptExisting": "true"}));
-    let command = "aws logs tag-resource --region us-east-1 --resource-arn \
-                   arn:aws:logs:us-east-1:123456789012:destination:central --tags \
-                   cfn-logs-destination:adoptable-by=central-logs";
+    let command = r#"aws logs tag-resource --region us-east-1 --resource-arn arn:aws:logs:us-east-1:123456789012:destination:central --tags '{"cfn-logs-destination:adoptable-by":"central-logs"}'"#;
     for consent in [
         &[][..],
         &[(ADOPTABLE_BY_TAG, "another-stack")],
@@ -652,7 +650,7 @@ fn provisioning_manages_only_its_own_or_asked_to_adopt_what_nobody_manages() {
     let reason = refused(&adopt, &seen(vec![("us-east-1", unmanaged.clone())]));
     assert!(
         reason.contains("only with its owner's consent")
-            && reason.contains("--tags cfn-logs-destination:adoptable-by=provisioning"),
+            && reason.contains(r#"--tags '{"cfn-logs-destination:adoptable-by":"provisioning"}'"#),
         "{reason}"
     );
     let consented = present("us-east-1", &[(ADOPTABLE_BY_TAG, "provisioning")]);
