@@ -3,7 +3,7 @@
 //! account's CloudFormation answers only that account's credentials (it would say the stack
 //! does not exist). There is no unchecked path.
 
-use super::origin::{Claim, Refusal, Why};
+use super::judge::{Claim, Refusal, Why};
 use crate::stacks::Stacks;
 use crate::verifier::Verifier;
 

@@ -24,6 +24,7 @@ pub mod fingerprint;
 mod history;
 mod intent;
 mod issued;
+mod judge;
 mod names;
 mod observe;
 pub mod origin;

@@ -1,6 +1,7 @@
 //! The accepted-states table, flow by flow (docs/trust.md, "Trust model").
 
 use super::*;
+use crate::stacks::StackEvent;
 
 const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/1";
 
