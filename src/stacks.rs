@@ -170,27 +170,6 @@ impl Stacks {
         }
         Ok(Some(events))
     }
-
-    /// The stack's status (`UPDATE_COMPLETE_CLEANUP_IN_PROGRESS`, ...); `Ok(None)` when
-    /// CloudFormation knows no such stack.
-    pub async fn status(&self, stack_id: &str) -> Result<Option<String>, StackError> {
-        let answer = self
-            .client
-            .describe_stacks()
-            .stack_name(stack_id)
-            .send()
-            .await
-            .map_err(|e| stack_error("DescribeStacks", stack_id, e));
-        match answer {
-            Ok(output) => Ok(output
-                .stacks()
-                .first()
-                .and_then(|s| s.stack_status())
-                .map(|s| s.as_str().to_owned())),
-            Err(error) if error.is_unknown() => Ok(None),
-            Err(error) => Err(error),
-        }
-    }
 }
 
 fn stack_error<E>(

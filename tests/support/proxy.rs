@@ -243,7 +243,7 @@ impl FaultProxy {
             .collect()
     }
 
-    /// The CloudFormation calls (`DescribeStackResource`, `DescribeStacks`), in arrival order.
+    /// The CloudFormation calls (`DescribeStackResource`, `DescribeStackEvents`), in arrival order.
     pub fn cloudformation_calls(&self) -> Vec<String> {
         self.state
             .borrow()
