@@ -40,8 +40,7 @@ impl InvokedArn {
         if !Self::is_placeholder(arn) {
             return arn.to_owned();
         }
-        let Some(region) = env_value("AWS_REGION").or_else(|| env_value("AWS_DEFAULT_REGION"))
-        else {
+        let Some(region) = env_region() else {
             tracing::warn!(
                 function_arn = arn,
                 "a local run's function ARN is a placeholder and no AWS_REGION is set"
@@ -102,10 +101,16 @@ fn local_arn(region: &str, account: &str, name: &str) -> String {
     )
 }
 
-fn env_value(key: &str) -> Option<String> {
+/// A non-empty environment variable (a setting left empty in a template counts as unset).
+pub fn env_value(key: &str) -> Option<String> {
     std::env::var(key)
         .ok()
         .filter(|value| !value.trim().is_empty())
+}
+
+/// The Region the runtime (or a local runner) names in the environment.
+pub fn env_region() -> Option<String> {
+    env_value("AWS_REGION").or_else(|| env_value("AWS_DEFAULT_REGION"))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::cli::{self, Cli, Command, RUNTIME_API};
 use cfn_logs_destination::destinations::Destinations;
 use cfn_logs_destination::handler::App;
-use cfn_logs_destination::invoked::InvokedArn;
+use cfn_logs_destination::invoked::{env_region, env_value, InvokedArn};
 use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::metrics::AwsCallCounter;
 use cfn_logs_destination::mode::Mode;
@@ -75,7 +75,7 @@ async fn main() -> Result<(), Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(replies.http_client())
         .timeout_config(timeouts);
-    if let Some(region) = env_value("AWS_REGION").or_else(|| env_value("AWS_DEFAULT_REGION")) {
+    if let Some(region) = env_region() {
         loader = loader.region(Region::new(region));
     }
     if env_value("AWS_ACCESS_KEY_ID").is_some() && env_value("AWS_SECRET_ACCESS_KEY").is_some() {
@@ -106,11 +106,4 @@ async fn main() -> Result<(), Error> {
         app.handle(event).await
     }))
     .await
-}
-
-/// A non-empty environment variable.
-fn env_value(key: &str) -> Option<String> {
-    std::env::var(key)
-        .ok()
-        .filter(|value| !value.trim().is_empty())
 }
