@@ -10,6 +10,7 @@ pub mod attributes;
 pub mod audit;
 pub mod cli;
 pub mod destinations;
+pub mod enabled_regions;
 pub mod event;
 pub mod handler;
 pub mod invoked;

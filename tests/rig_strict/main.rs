@@ -2,6 +2,7 @@
 //! docs/fidelity.md, and where plain moto answers differently. These tests pick
 //! their mode explicitly, so they check the same thing whatever `CFN_TEST_AWS` says.
 
+mod account;
 #[path = "../harness/mod.rs"]
 mod harness;
 mod model;

@@ -13,7 +13,8 @@
 //! - [`cfn`]: CloudFormation request bodies; [`cloudformation`]: CloudFormation's view of
 //!   the stacks, which the function checks each request with (the proxy answers its calls);
 //!   [`sts`]: AssumeRole of a trusted account's verifier role, whose credentials that
-//!   account's CloudFormation answers.
+//!   account's CloudFormation answers; [`account`]: ListRegions, the Regions the rig's account
+//!   has enabled (set per test with [`FaultProxy::set_region_status`]).
 //!
 //! Every server binds 127.0.0.1 on a free port and runs on its own thread with
 //! its own tokio runtime, so it keeps serving even while a test blocks, works
@@ -23,6 +24,7 @@
 //! Each test binary uses only part of the rig, hence the `allow`s.
 #![allow(dead_code, unused_imports)]
 
+pub mod account;
 pub mod cfn;
 pub mod cloudformation;
 mod function;
@@ -37,6 +39,7 @@ pub mod sts;
 mod throttle;
 mod upstream;
 
+pub use account::{account_client, RegionStatus, LIST_REGIONS};
 pub use cfn::{
     cfn_request, create_request, delete_request, eventbridge_event, provider_request, sns_event,
     update_request,

@@ -1,8 +1,10 @@
 //! Failures moto never produces: [`FaultProxy`] injects AWS errors, delays
 //! and hangs per operation, and in [`AwsMode::Strict`] answers as CloudWatch
-//! Logs does where moto is looser; CloudFormation's and STS's calls go to the rig's
-//! [`cloudformation`] and [`sts`] stand-ins; [`BlackHole`] accepts connections and says nothing.
+//! Logs does where moto is looser; CloudFormation's, STS's and the Account API's calls go to
+//! the rig's [`cloudformation`], [`sts`] and [`account`] stand-ins; [`BlackHole`] accepts
+//! connections and says nothing.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response};
 use tokio::sync::watch;
 
+use super::account::{self, RegionStatus};
 use super::cloudformation;
 use super::http::{read_body, serve_http, Body, ServerThread};
 use super::strict::{self, AwsMode};
@@ -92,6 +95,8 @@ struct State {
     limit: Option<RateLimit>,
     /// Regions the rig's account has not enabled (strict mode).
     disabled_regions: Vec<String>,
+    /// Every Region of the rig's account with its status, as ListRegions reports them.
+    account_regions: BTreeMap<String, RegionStatus>,
 }
 
 /// One call as the proxy saw it.
@@ -131,8 +136,10 @@ impl FaultProxy {
     /// A proxy in `mode` whatever the rig's mode (tests of the modes themselves).
     pub fn start_in(mode: AwsMode, upstream_endpoint: &str) -> Self {
         let upstream = Upstream::new(upstream_endpoint);
+        let disabled_regions = strict::disabled_regions_from_env();
         let state = Arc::new(watch::Sender::new(State {
-            disabled_regions: strict::disabled_regions_from_env(),
+            account_regions: account::default_regions(&disabled_regions),
+            disabled_regions,
             ..State::default()
         }));
         let handler_state = state.clone();
@@ -201,10 +208,52 @@ impl FaultProxy {
     /// those the rig setting `CFN_TEST_DISABLED_REGIONS` lists do): every call gets
     /// `UnrecognizedClientException`. moto answers every Region.
     pub fn disable_regions(&self, regions: &[&str]) {
+        for region in regions {
+            self.set_region_status(region, RegionStatus::Disabled);
+        }
+    }
+
+    /// Sets one Region's status in the rig's account (adding the Region if it has none yet):
+    /// what ListRegions reports, and, in strict mode, whether CloudWatch Logs calls there
+    /// answer (only ENABLED and ENABLED_BY_DEFAULT do). The account starts with every `aws`
+    /// Region this build knows enabled, but those `CFN_TEST_DISABLED_REGIONS` lists.
+    pub fn set_region_status(&self, region: &str, status: RegionStatus) {
         self.state.send_modify(|s| {
-            s.disabled_regions
-                .extend(regions.iter().map(|r| (*r).to_owned()))
+            s.account_regions.insert(region.to_owned(), status);
+            s.disabled_regions.retain(|r| r != region);
+            if !status.answers_calls() {
+                s.disabled_regions.push(region.to_owned());
+            }
         });
+    }
+
+    /// Makes the rig's account have exactly these Regions: the others are no longer listed
+    /// (nor, in strict mode, called).
+    pub fn set_account_regions(&self, regions: &[(&str, RegionStatus)]) {
+        self.state.send_modify(|s| {
+            let unlisted: Vec<String> = s
+                .account_regions
+                .keys()
+                .filter(|r| !regions.iter().any(|(listed, _)| listed == r))
+                .cloned()
+                .collect();
+            s.account_regions.clear();
+            s.disabled_regions.extend(unlisted);
+        });
+        for (region, status) in regions {
+            self.set_region_status(region, *status);
+        }
+    }
+
+    /// The Account API calls (`ListRegions`), in arrival order.
+    pub fn account_calls(&self) -> Vec<String> {
+        self.state
+            .borrow()
+            .calls
+            .iter()
+            .filter(|c| is_account(&c.op))
+            .map(|c| c.op.clone())
+            .collect()
     }
 
     /// Every call so far with its caller and whether it was throttled.
@@ -309,6 +358,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|t| t.rsplit('.').next())
         .map(str::to_owned)
+        .or_else(|| account::operation(parts.uri.path()).map(str::to_owned))
         .or_else(|| cloudformation::action(&body))
         .unwrap_or_else(|| "<no X-Amz-Target>".to_owned());
     // The signing Region is in SigV4's credential scope: Credential=KEY/DATE/REGION/logs/...
@@ -334,6 +384,7 @@ async fn handle(
     let mut index = 0;
     let mut throttled = false;
     let mut enabled = true;
+    let mut account_regions = BTreeMap::new();
     state.send_modify(|s| {
         let now = Instant::now();
         index = s.calls.len();
@@ -344,6 +395,9 @@ async fn handle(
             answered: None,
         });
         enabled = !s.disabled_regions.contains(&region);
+        if is_account(&op) {
+            account_regions = s.account_regions.clone();
+        }
         if let Some(rule) = s.rules.iter_mut().find(|r| r.matches(&op, &region)) {
             if let Action::Fail {
                 remaining: Times::N(n),
@@ -374,7 +428,7 @@ async fn handle(
     } else {
         respond(
             action,
-            &upstream,
+            (&upstream, &account_regions),
             mode,
             (&op, &caller),
             (&region, enabled),
@@ -390,7 +444,7 @@ async fn handle(
 
 async fn respond(
     action: Option<Action>,
-    upstream: &Upstream,
+    (upstream, account_regions): (&Upstream, &BTreeMap<String, RegionStatus>),
     mode: AwsMode,
     (op, caller): (&str, &str),
     (region, enabled): (&str, bool),
@@ -403,7 +457,7 @@ async fn respond(
             error_type,
             message,
             ..
-        }) if is_stand_in(op) => {
+        }) if is_stand_in(op) && !is_account(op) => {
             let status = hyper::StatusCode::from_u16(status).expect("valid status");
             return cloudformation::error(status, &error_type, &message);
         }
@@ -423,6 +477,9 @@ async fn respond(
     if is_cloudformation(op) {
         return cloudformation::answer(&sts::account_of(caller), &body);
     }
+    if is_account(op) {
+        return account::answer(mode, account_regions, &body);
+    }
     match mode {
         AwsMode::Strict => strict::answer(upstream, op, (region, enabled), &parts, body).await,
         AwsMode::Moto => upstream.forward(&parts, body).await,
@@ -437,9 +494,15 @@ fn is_cloudformation(op: &str) -> bool {
     )
 }
 
-/// The calls the rig answers itself: CloudFormation's and STS's, not CloudWatch Logs'.
+/// The Account API's calls, which the rig's [`account`] stand-in answers.
+fn is_account(op: &str) -> bool {
+    op == account::LIST_REGIONS
+}
+
+/// The calls the rig answers itself: CloudFormation's, STS's and the Account API's, not
+/// CloudWatch Logs'.
 fn is_stand_in(op: &str) -> bool {
-    is_cloudformation(op) || sts::is_sts(op)
+    is_cloudformation(op) || sts::is_sts(op) || is_account(op)
 }
 
 /// Accepts TCP connections and never reads or answers: the shape of a
