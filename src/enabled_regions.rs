@@ -2,12 +2,13 @@
 //! what `Regions: "*"` expands to, and what the audit's coverage compares with.
 //!
 //! The Account API has one endpoint per partition (the SDK resolves it from the function's
-//! Region), so the answer is the Regions of the function's partition. Building the client
-//! makes no call: nothing here runs at start-up.
+//! Region), so the answer is the Regions of the function's partition. The client is built by
+//! the first call: nothing here runs at start-up.
 
 use crate::metrics::AwsCallCounter;
 use crate::sdk_error::code_and_message;
 use aws_sdk_account::types::RegionOptStatus;
+use std::sync::{Arc, OnceLock};
 
 /// The Account API's name for the call, as a Reason names it.
 pub const LIST_REGIONS: &str = "ListRegions";
@@ -20,22 +21,40 @@ const MAX_PAGES: usize = 10;
 /// ENABLED or ENABLED_BY_DEFAULT, sorted, all pages read.
 #[derive(Clone, Debug)]
 pub struct EnabledRegions {
-    client: aws_sdk_account::Client,
+    /// `None` once a client is given.
+    config: Option<aws_config::SdkConfig>,
+    client: Arc<OnceLock<aws_sdk_account::Client>>,
 }
 
 impl EnabledRegions {
     pub fn new(config: &aws_config::SdkConfig) -> Self {
-        let client = aws_sdk_account::Client::from_conf(
-            aws_sdk_account::config::Builder::from(config)
-                .interceptor(AwsCallCounter)
-                .build(),
-        );
-        EnabledRegions { client }
+        EnabledRegions {
+            config: Some(config.clone()),
+            client: Arc::default(),
+        }
     }
 
     /// A client built elsewhere (tests, the command line).
     pub fn from_client(client: aws_sdk_account::Client) -> Self {
-        EnabledRegions { client }
+        EnabledRegions {
+            config: None,
+            client: Arc::new(OnceLock::from(client)),
+        }
+    }
+
+    fn client(&self) -> &aws_sdk_account::Client {
+        self.client.get_or_init(|| {
+            // `from_client` fills the cell, so a configuration is always there.
+            let config = self
+                .config
+                .clone()
+                .unwrap_or_else(|| aws_config::SdkConfig::builder().build());
+            aws_sdk_account::Client::from_conf(
+                aws_sdk_account::config::Builder::from(&config)
+                    .interceptor(AwsCallCounter)
+                    .build(),
+            )
+        })
     }
 
     /// The enabled Regions, sorted. `Err` names the API and says what AWS answered.
@@ -44,7 +63,7 @@ impl EnabledRegions {
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let page = self
-                .client
+                .client()
                 .list_regions()
                 .max_results(PAGE_SIZE)
                 .region_opt_status_contains(RegionOptStatus::Enabled)

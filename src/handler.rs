@@ -2,6 +2,7 @@
 
 use crate::attributes;
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::{self, CfnRequest, Incoming};
 use crate::invoked::InvokedArn;
 use crate::lifecycle::{self, Done, Failed, Origin};
@@ -30,6 +31,8 @@ pub const PROVISIONING_NAME_PREFIX: &str = "PROVISIONING_NAME_PREFIX";
 #[derive(Clone, Debug)]
 pub struct App {
     pub destinations: Destinations,
+    /// The account's enabled Regions (ListRegions), asked only when a request needs them.
+    pub enabled_regions: EnabledRegions,
     /// How a stack request is checked with CloudFormation before any write.
     pub origin: Origin,
     pub replies: Arc<ReplySender>,
@@ -41,9 +44,14 @@ pub struct App {
 
 impl App {
     /// A custom resource function; see [`App::with_mode`].
-    pub fn new(destinations: Destinations, origin: Origin, replies: Arc<ReplySender>) -> App {
+    pub fn new(
+        (destinations, enabled_regions): (Destinations, EnabledRegions),
+        origin: Origin,
+        replies: Arc<ReplySender>,
+    ) -> App {
         App {
             destinations,
+            enabled_regions,
             origin,
             replies,
             mode: Mode::default(),
@@ -222,6 +230,7 @@ impl App {
         // Its own steps and Regional clients: the records of one SNS batch run side by side.
         let destinations = self.destinations.for_request();
         let origin = self.origin.clone();
+        let enabled_regions = self.enabled_regions.clone();
         let function_arn = context.invoked_function_arn.clone();
         let record = lifecycle::Record::default();
         let work = measured.counting({
@@ -229,7 +238,8 @@ impl App {
             let destinations = destinations.clone();
             async move {
                 inject_test_fault(&request);
-                lifecycle::run(&destinations, &origin, &request, &function_arn, &record).await
+                let clients = (&destinations, &enabled_regions);
+                lifecycle::run(clients, &origin, &request, &function_arn, &record).await
             }
         });
         let interrupted = match watchdog::guard(work, budget.work_until).await {
@@ -317,7 +327,7 @@ fn inject_test_fault(request: &CfnRequest) {
 fn success(done: Done) -> Reply {
     let data = done
         .destination
-        .map(|d| attributes::data(&d, &done.regional))
+        .map(|d| attributes::data(&d, &done.regional, done.every))
         .unwrap_or_default();
     Reply {
         status: Status::Success,

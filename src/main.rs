@@ -6,6 +6,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use cfn_logs_destination::cli::{self, Cli, Command, RUNTIME_API};
 use cfn_logs_destination::destinations::Destinations;
+use cfn_logs_destination::enabled_regions::EnabledRegions;
 use cfn_logs_destination::handler::App;
 use cfn_logs_destination::invoked::{env_region, env_value, InvokedArn};
 use cfn_logs_destination::lifecycle::Origin;
@@ -97,7 +98,9 @@ async fn main() -> Result<(), Error> {
     // Trusted accounts' stacks are asked about through a role there: nothing is assumed
     // until such a stack's request arrives.
     let origin = Origin::from_env(Stacks::new(stacks))?.with_verifier(Verifier::from_env(&config)?);
-    let app = App::new(Destinations::new(client), origin, replies)
+    // The Account API's client is built by the first request with `Regions: "*"`.
+    let clients = (Destinations::new(client), EnabledRegions::new(&config));
+    let app = App::new(clients, origin, replies)
         .with_mode(mode)
         .with_invoked(InvokedArn::new(config));
 

@@ -20,6 +20,7 @@ impl App {
         let budget = Budget::new(context.deadline, None);
         self.destinations.start_request();
         let destinations = self.destinations.clone();
+        let enabled_regions = self.enabled_regions.clone();
         let request_type = request.request_type.clone();
         // Read per request: a setting, not start-up work.
         let name_prefix = std::env::var(PROVISIONING_NAME_PREFIX).unwrap_or_default();
@@ -29,7 +30,7 @@ impl App {
             let record = record.clone();
             async move {
                 lifecycle::provision(
-                    &destinations,
+                    (&destinations, &enabled_regions),
                     &request,
                     &name_prefix,
                     &function_arn,

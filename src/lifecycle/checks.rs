@@ -67,7 +67,7 @@ pub fn before_writing(
             creation_time_ms: None,
         };
         let shown: &[(String, String)] = if intent.listed { &regional } else { &[] };
-        attributes::check_reply_size(target, &predicted, shown)?;
+        attributes::check_reply_size(target, &predicted, shown, intent.every)?;
     }
     Ok(arns)
 }

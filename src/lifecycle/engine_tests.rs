@@ -4,6 +4,7 @@
 //! the list), and how failures are undone.
 use super::*;
 use crate::destinations::tests::{created, invalid_parameter};
+use crate::enabled_regions::EnabledRegions;
 use crate::event::ReplyTarget;
 use crate::lifecycle::authority::{now_ms, UNFINISHED_WINDOW};
 use crate::lifecycle::fingerprint::FINGERPRINT_TAG;
@@ -92,8 +93,10 @@ fn delete_request() -> CfnRequest {
 
 async fn run_with(rules: &[&Rule], request: &CfnRequest) -> Result<Done, Failed> {
     let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::Sequential, rules);
+    // No request here asks for every Region: the Account API is never called.
+    let regions = EnabledRegions::new(&aws_config::SdkConfig::builder().build());
     run(
-        &Destinations::new(client),
+        (&Destinations::new(client), &regions),
         &super::origin::unchecked(),
         request,
         FUNCTION,
@@ -162,10 +165,12 @@ fn tags_are(tags: &[(&str, &str)]) -> Rule {
 
 /// The fingerprint tag of `central` written from `properties_with_policy()`.
 pub(crate) fn fingerprint_with_policy() -> String {
-    use crate::lifecycle::fingerprint::Fingerprint;
+    use crate::lifecycle::fingerprint::{Fingerprint, RequestedRegions};
     let team = [("team".to_owned(), "observability".to_owned())].into();
     let policy = json!({"Version": "2012-10-17", "Statement": []});
-    Fingerprint::of(TARGET, ROLE, Some(&policy), &team).tag_value()
+    Fingerprint::of(TARGET, ROLE, Some(&policy), &team)
+        .with_regions(RequestedRegions::listed(&["us-east-1".to_owned()]))
+        .tag_value()
 }
 
 fn owned_tags() -> Rule {

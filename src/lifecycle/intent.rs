@@ -3,10 +3,12 @@
 //! any AWS call.
 
 use super::authority::{Authority, Recorded, Tags};
+use super::expansion::{choice_of, expand};
+use super::fingerprint::RequestedRegions;
 use super::issued;
 use super::names::{generated_name, owner_tag_value, parse_created_id};
 use crate::event::{CfnRequest, ReplyTarget, RequestKind};
-use crate::properties::{self, DestinationProperties};
+use crate::properties::{self, DestinationProperties, RegionChoice};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -58,6 +60,14 @@ pub struct Intent {
     pub removed: Vec<String>,
     /// Whether the request uses `Regions`: Reasons and results then name Regions.
     pub listed: bool,
+    /// The Region set the resource asks for, as its destinations' fingerprint carries it.
+    pub requested: RequestedRegions,
+    /// `Regions: "*"`: the reply gives each Region's ARN and the expanded list, in no user
+    /// order.
+    pub every: bool,
+    /// What `"*"` expanded to and from what (for the Reason and the log), and the Regions an
+    /// Update leaves alone because the account no longer has them enabled.
+    pub notes: Vec<String>,
     pub adopt: bool,
     pub tag_scope: TagScope,
     pub policy_rule: PolicyRule,
@@ -86,26 +96,17 @@ impl Intent {
     }
 }
 
-/// The Regions a request's properties list (empty without `Regions`, or when it is invalid:
-/// the parse that follows reports it).
-fn listed(properties: &Value) -> Vec<String> {
-    properties::parse_regions(properties).unwrap_or_default()
-}
-
-/// `Regions`, or the function's own Region when the list is empty.
-fn effective(regions: Vec<String>, home: &str) -> Vec<String> {
-    if regions.is_empty() {
-        vec![home.to_owned()]
-    } else {
-        regions
-    }
-}
-
-/// A stack's request (directly, through SNS, or from the provider framework). `Ok(None)`: a
-/// Delete whose id cannot name a destination (a failed Create's, or one CloudFormation
-/// generated for a cancelled Create), so nothing of ours can carry it. `Err` is the Reason of
-/// a request refused before any call.
-pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, String> {
+/// A stack's request (directly, through SNS, or from the provider framework). `home` is the
+/// function's Region; `enabled`, the Regions the account has enabled, read when the request
+/// (or an Update's old properties) asks for `Regions: "*"` ([`super::expansion::enabled_for`]).
+/// `Ok(None)`: a Delete whose id cannot name a destination (a failed Create's, or one
+/// CloudFormation generated for a cancelled Create), so nothing of ours can carry it. `Err` is
+/// the Reason of a request refused before any call.
+pub fn for_stack(
+    request: &CfnRequest,
+    home: &str,
+    enabled: Option<&[String]>,
+) -> Result<Option<Intent>, String> {
     let authority = Authority::Stack {
         owner: owner_tag_value(&request.target),
         stack_id: request.target.stack_id.clone(),
@@ -156,9 +157,11 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
     };
     let adopt =
         operation == Operation::Create && desired.as_ref().is_some_and(|d| d.adopt_existing);
-    let now = listed(&request.properties);
-    let before = old.map(listed).unwrap_or_default();
-    if adopt && !now.is_empty() {
+    let now = desired
+        .as_ref()
+        .map_or_else(|| choice_of(&request.properties), |d| d.regions.clone());
+    let before = old.map_or(RegionChoice::Home, choice_of);
+    if adopt && now != RegionChoice::Home {
         // Cleaning up after a partial failure deletes what the request made; an adopted
         // destination must never be among it.
         return Err(
@@ -191,21 +194,43 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         }
         _ => (TagScope::All, PolicyRule::AsRequested),
     };
-    let listed = !now.is_empty() || !before.is_empty();
-    let regions = effective(now, home);
+    let listed = now != RegionChoice::Home || before != RegionChoice::Home;
+    let every = now.is_every();
+    let expanded = expand(&now, enabled, home)?;
+    let regions = expanded.regions;
+    let mut notes: Vec<String> = expanded.note.into_iter().collect();
     let (added, removed) = match operation {
         Operation::Update => {
-            let before = effective(before, home);
+            // Old properties were accepted once: if they no longer expand, nothing is removed.
+            let before = expand(&before, enabled, home)
+                .map(|old| old.regions)
+                .unwrap_or_default();
+            let mut removed: Vec<String> = before
+                .iter()
+                .filter(|r| !regions.contains(r))
+                .cloned()
+                .collect();
+            // With "*" on either side the enabled Regions are known: one the account has
+            // disabled since cannot be called, so it is left as it is.
+            if let Some(enabled) = enabled {
+                let (kept, disabled): (Vec<String>, Vec<String>) =
+                    removed.into_iter().partition(|r| enabled.contains(r));
+                removed = kept;
+                if !disabled.is_empty() {
+                    notes.push(format!(
+                        "Regions no longer enabled for this account were left as they are \
+                         (they cannot be called): {}",
+                        disabled.join(", ")
+                    ));
+                }
+            }
             (
                 regions
                     .iter()
                     .filter(|r| !before.contains(r))
                     .cloned()
                     .collect(),
-                before
-                    .into_iter()
-                    .filter(|r| !regions.contains(r))
-                    .collect(),
+                removed,
             )
         }
         _ => (Vec::new(), Vec::new()),
@@ -219,6 +244,9 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
         added,
         removed,
         listed,
+        requested: expanded.requested,
+        every,
+        notes,
         adopt,
         tag_scope,
         policy_rule,
@@ -229,14 +257,14 @@ pub fn for_stack(request: &CfnRequest, home: &str) -> Result<Option<Intent>, Str
     }))
 }
 
-/// An EventBridge provisioning request. `Err` is the Reason of a request refused before any
-/// call.
+/// An EventBridge provisioning request; `home` and `enabled` as for [`for_stack`]. `Err` is the
+/// Reason of a request refused before any call.
 pub fn for_provisioning(
     request_type: &str,
     properties: &Value,
     time: Option<&str>,
     name_prefix: &str,
-    home: &str,
+    (home, enabled): (&str, Option<&[String]>),
 ) -> Result<Intent, String> {
     let (operation, name, desired, regions, adopt) = match request_type {
         "Create" | "Update" => {
@@ -274,6 +302,7 @@ pub fn for_provisioning(
              changed"
         ));
     }
+    let expanded = expand(&regions, enabled, home)?;
     Ok(Intent {
         operation,
         authority: Authority::Provisioning {
@@ -281,8 +310,11 @@ pub fn for_provisioning(
         },
         name,
         desired,
-        listed: !regions.is_empty(),
-        regions: effective(regions, home),
+        listed: regions != RegionChoice::Home,
+        every: regions.is_every(),
+        regions: expanded.regions,
+        requested: expanded.requested,
+        notes: expanded.note.into_iter().collect(),
         added: Vec::new(),
         removed: Vec::new(),
         adopt,

@@ -19,6 +19,7 @@ mod accounts;
 mod apply;
 pub mod authority;
 mod checks;
+pub mod expansion;
 mod fan;
 pub mod fingerprint;
 mod history;
@@ -37,6 +38,7 @@ mod undo;
 mod writes;
 
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::{CfnRequest, ProvisionRequest, RequestKind};
 
 pub use authority::PROVISIONING_OWNER;
@@ -51,8 +53,9 @@ pub use undo::undo_interrupted;
 
 /// Carries out one stack request. `function_arn` is the invoked function's ARN: the
 /// destination lives in the function's account, which names its ARN without a lookup.
+/// `enabled_regions` is asked only by a request with `Regions: "*"`.
 pub async fn run(
-    logs: &Destinations,
+    (logs, enabled_regions): (&Destinations, &EnabledRegions),
     origin: &Origin,
     request: &CfnRequest,
     function_arn: &str,
@@ -73,10 +76,23 @@ pub async fn run(
         reason,
     };
     let home = logs.region().unwrap_or_default();
-    let mut intent = match intent::for_stack(request, &home).map_err(fail)? {
+    let old_properties = match &request.kind {
+        RequestKind::Update { old_properties, .. } => Some(old_properties),
+        _ => None,
+    };
+    let properties: Vec<&serde_json::Value> = std::iter::once(&request.properties)
+        .chain(old_properties)
+        .collect();
+    let enabled = expansion::enabled_for(enabled_regions, &properties)
+        .await
+        .map_err(fail)?;
+    let mut intent = match intent::for_stack(request, &home, enabled.as_deref()).map_err(fail)? {
         Some(intent) => intent,
         None => return Ok(Done::gone(&failed_id, None)),
     };
+    for note in &intent.notes {
+        tracing::info!(destination = intent.name, note, "Regions");
+    }
     intent.arns =
         checks::before_writing(&intent, function_arn, Some(&request.target)).map_err(fail)?;
     record.begin(&intent.name);
@@ -98,29 +114,46 @@ pub async fn run(
             return Err(fail(refusal.reason()));
         }
     };
+    let with_notes = |failed: Failed| Failed {
+        reason: noted(failed.reason, &intent.notes),
+        ..failed
+    };
     let plan = plan::plan(&intent, &observed, authority::now_ms())
-        .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
+        .map_err(|blocked| with_notes(fail(refusal::refusal(&intent, &blocked))))?;
     let results = apply::apply(logs, &intent, &plan, record).await;
-    outcome::for_stack(logs, &intent, &plan, results, record, &failed_id).await
+    outcome::for_stack(logs, &intent, &plan, results, record, &failed_id)
+        .await
+        .map_err(with_notes)
+}
+
+/// A Reason with the intent's notes (what `"*"` expanded to) after it.
+fn noted(reason: String, notes: &[String]) -> String {
+    notes
+        .iter()
+        .fold(reason, |reason, note| format!("{reason}. {note}"))
 }
 
 /// Carries out one provisioning request. `name_prefix` is the function's setting (empty: any
 /// name).
 pub async fn provision(
-    logs: &Destinations,
+    (logs, enabled_regions): (&Destinations, &EnabledRegions),
     request: &ProvisionRequest,
     name_prefix: &str,
     function_arn: &str,
     record: &Record,
 ) -> Result<Provisioned, String> {
     let home = logs.region().unwrap_or_default();
+    let enabled = expansion::enabled_for(enabled_regions, &[&request.properties]).await?;
     let mut intent = intent::for_provisioning(
         &request.request_type,
         &request.properties,
         request.time.as_deref(),
         name_prefix,
-        &home,
+        (&home, enabled.as_deref()),
     )?;
+    for note in &intent.notes {
+        tracing::info!(destination = intent.name, note, "Regions");
+    }
     intent.arns = checks::before_writing(&intent, function_arn, None)?;
     record.begin(&intent.name);
     let observed = observe::observe(logs, &intent).await;

@@ -19,6 +19,8 @@ pub struct Done {
     /// With `Regions`: `(Region, ARN)` of every Region in the order of `Regions`, the first
     /// being `destination`; empty otherwise.
     pub regional: Vec<(String, String)>,
+    /// `Regions: "*"`: the reply lists the Regions instead of the ARNs in order.
+    pub every: bool,
 }
 
 impl Done {
@@ -29,6 +31,7 @@ impl Done {
             destination: None,
             warning,
             regional: Vec::new(),
+            every: false,
         }
     }
 }
@@ -52,10 +55,11 @@ pub async fn for_stack(
     let failures = failed(&results);
     let name = &intent.name;
     if failures.is_empty() {
-        let warnings: Vec<&str> = plan
-            .regions
+        let warnings: Vec<&str> = intent
+            .notes
             .iter()
-            .filter_map(|p| p.note.as_deref())
+            .map(String::as_str)
+            .chain(plan.regions.iter().filter_map(|p| p.note.as_deref()))
             .collect();
         let warning = (!warnings.is_empty()).then(|| warnings.join("; "));
         if intent.operation == Operation::Delete {
@@ -82,6 +86,7 @@ pub async fn for_stack(
             },
             destination: wanted.into_iter().next().map(|(_, d)| d),
             warning,
+            every: intent.every,
         });
     }
     let undone = undo(logs, record).await;

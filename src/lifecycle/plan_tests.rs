@@ -6,7 +6,7 @@ use super::*;
 use crate::event::{CfnRequest, RequestKind};
 use crate::lifecycle::authority::{Tags, PROVISIONING_OWNER};
 use crate::lifecycle::checks::before_writing;
-use crate::lifecycle::fingerprint::{Fingerprint, FINGERPRINT_TAG};
+use crate::lifecycle::fingerprint::{Fingerprint, RequestedRegions, FINGERPRINT_TAG};
 use crate::lifecycle::intent::{for_provisioning, for_stack};
 use crate::lifecycle::names::ADOPTABLE_BY_TAG;
 use crate::lifecycle::refusal::refusal;
@@ -41,7 +41,7 @@ fn stack(kind: RequestKind, properties: Value) -> Intent {
         properties,
         resource_type: "Custom::LogsDestination".into(),
     };
-    let mut intent = for_stack(&request, "us-east-1")
+    let mut intent = for_stack(&request, "us-east-1", None)
         .expect("a valid request")
         .expect("work to do");
     intent.arns = before_writing(&intent, FUNCTION, None).expect("checked");
@@ -72,8 +72,14 @@ fn delete(extra: Value) -> Intent {
 }
 
 fn provisioning(request_type: &str, extra: Value) -> Intent {
-    let mut intent = for_provisioning(request_type, &properties(extra), None, "", "us-east-1")
-        .expect("a valid event");
+    let mut intent = for_provisioning(
+        request_type,
+        &properties(extra),
+        None,
+        "",
+        ("us-east-1", None),
+    )
+    .expect("a valid event");
     intent.arns = before_writing(&intent, FUNCTION, None).expect("checked");
     intent
 }
@@ -114,7 +120,9 @@ fn ours(region: &str) -> Seen {
 
 /// `tags` plus the fingerprint of `target`, ROLE, `policy` and `tags`' user tags.
 fn with_print(mut tags: Tags, target: &str, policy: Option<&Value>) -> Tags {
-    let print = Fingerprint::of(target, ROLE, policy, &tags).tag_value();
+    let print = Fingerprint::of(target, ROLE, policy, &tags)
+        .with_regions(RequestedRegions::listed(&["us-east-1".to_owned()]))
+        .tag_value();
     tags.insert(FINGERPRINT_TAG.into(), print);
     tags
 }
@@ -563,6 +571,7 @@ fn only_a_request_that_creates_finds_an_untagged_destination_made_after_it_was_i
             resource_type: "Custom::LogsDestination".into(),
         },
         "us-east-1",
+        None,
     )
     .expect("valid")
     .expect("work");
@@ -782,6 +791,7 @@ fn cloudformations_times_decide_what_is_an_unfinished_creation_and_the_request_o
             resource_type: "Custom::LogsDestination".into(),
         },
         "us-east-1",
+        None,
     )
     .expect("valid")
     .expect("work");

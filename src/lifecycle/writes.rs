@@ -128,8 +128,9 @@ pub fn had_policy(found: &Destination) -> Option<&str> {
 }
 
 /// The user's tags plus the ownership tag and the fingerprint of the state the writes leave:
-/// the requested target, role and tags, and `policy_after`, the policy the destination has
-/// once they are done (`None`: none). Written together, in one TagResource.
+/// the requested target, role and tags, `policy_after`, the policy the destination has once
+/// they are done (`None`: none), and the resource's Region set. Written together, in one
+/// TagResource.
 pub fn wanted_tags(
     intent: &Intent,
     desired: &DestinationProperties,
@@ -142,7 +143,8 @@ pub fn wanted_tags(
         &desired.role_arn,
         policy_after,
         &desired.tags,
-    );
+    )
+    .with_regions(intent.requested.clone());
     tags.insert(FINGERPRINT_TAG.to_owned(), print.tag_value());
     tags
 }

@@ -16,7 +16,9 @@ mod tags;
 pub use document::Policy;
 pub use grants::Grants;
 pub use names::{is_taggable_name, is_valid_name, MAX_NAME_BYTES};
-pub use regions::{is_region_code, partition_of, MAX_REGIONS};
+pub use regions::{
+    is_region_code, partition_of, RegionChoice, EVERY_REGION, EXCLUDED_REGIONS, MAX_REGIONS,
+};
 pub use tags::{is_tag_char, MAX_USER_TAGS};
 
 use serde_json::{Map, Value};
@@ -32,9 +34,10 @@ pub const RESERVED_TAG_PREFIX: &str = "cfn-logs-destination:";
 
 /// Properties CloudFormation adds itself; they are not ours to validate.
 const CLOUDFORMATION_PROPERTIES: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
-const KNOWN_PROPERTIES: [&str; 13] = [
+const KNOWN_PROPERTIES: [&str; 14] = [
     "DestinationName",
     regions::REGIONS,
+    regions::EXCLUDED_REGIONS,
     "TargetArn",
     "RoleArn",
     "DestinationPolicy",
@@ -65,8 +68,8 @@ pub struct DestinationProperties {
     /// Who may subscribe, when the policy is built (`Allowed*`); never set with `policy`.
     pub grants: Option<Grants>,
     pub force_update: bool,
-    /// `Regions` in template order; empty means the function's own Region only.
-    pub regions: Vec<String>,
+    /// `Regions` (and `ExcludedRegions`).
+    pub regions: RegionChoice,
     /// Take over an existing destination without an ownership tag (Create only).
     pub adopt_existing: bool,
     /// User tags only; the ownership marker is added by the lifecycle.
@@ -170,7 +173,7 @@ pub fn parse(properties: &Value) -> Result<DestinationProperties, PropertyErrors
     let force_update = parse_bool(&mut check, "ForceUpdate", map.get("ForceUpdate"));
     let adopt_existing = parse_bool(&mut check, "AdoptExisting", map.get("AdoptExisting"));
     let tags = tags::parse_tags(&mut check, map.get("Tags"));
-    let regions = regions::parse_regions(&mut check, map.get(regions::REGIONS));
+    let regions = regions::parse_choice(&mut check, map);
     let revision = revision_of(&mut check, map);
 
     match (target_arn, role_arn) {
@@ -219,12 +222,13 @@ pub fn parse_tags_only(properties: &Value) -> Option<BTreeMap<String, String>> {
     check.errors.is_empty().then_some(tags)
 }
 
-/// `Regions` on its own, in template order; empty means the function's own Region. A Delete
-/// needs only this of its properties.
-pub fn parse_regions(properties: &Value) -> Result<Vec<String>, PropertyErrors> {
+/// `Regions` and `ExcludedRegions` on their own. A Delete needs only these of its properties.
+pub fn parse_regions(properties: &Value) -> Result<RegionChoice, PropertyErrors> {
     let mut check = Checker::default();
-    let regions = regions::parse_regions(&mut check, properties.get(regions::REGIONS));
-    check.into_result(regions)
+    let empty = Map::new();
+    let map = properties.as_object().unwrap_or(&empty);
+    let choice = regions::parse_choice(&mut check, map);
+    check.into_result(choice)
 }
 
 /// Whether the properties set a policy at all (by hand or built), valid or not.

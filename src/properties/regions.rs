@@ -1,23 +1,99 @@
 //! `Regions`: the Regions one resource keeps its destination in. A log group can only subscribe
 //! to a destination in its own Region, so an organisation needs one per Region its accounts use.
+//! `Regions: "*"` means every Region the account has enabled, but `ExcludedRegions`.
 
-use super::lists::parse_list;
+use super::lists::{parse_list, Entry};
 use super::Checker;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 pub const REGIONS: &str = "Regions";
+pub const EXCLUDED_REGIONS: &str = "ExcludedRegions";
+/// `Regions: "*"`.
+pub const EVERY_REGION: &str = "*";
 /// More than any partition has Regions today, few enough to bound the work and the reply.
 pub const MAX_REGIONS: usize = 40;
 const MAX_REGION_CHARS: usize = 32;
+/// What `ExcludedRegions` may spell out (`/`-separated, after `all-except`): the destinations'
+/// fingerprint tag carries the exclusions within a tag value's 256 characters.
+pub const MAX_EXCLUDED_CHARS: usize = 126;
 
-/// The listed Regions in the template's order; empty when the property is absent or empty,
-/// which means the function's own Region (the behaviour before `Regions` existed).
-pub(crate) fn parse_regions(check: &mut Checker, value: Option<&Value>) -> Vec<String> {
-    let entries = parse_list(check, REGIONS, value);
-    if entries.len() > MAX_REGIONS {
+/// Which Regions a resource asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegionChoice {
+    /// `Regions` absent or empty: the function's own Region (the behaviour before `Regions`).
+    Home,
+    /// `Regions` as listed, in the template's order.
+    Listed(Vec<String>),
+    /// `Regions: "*"`: every Region the account has enabled in the function's partition, but
+    /// these (`ExcludedRegions`, in the template's order).
+    Every { excluded: Vec<String> },
+}
+
+impl RegionChoice {
+    /// The listed Regions; empty for [`RegionChoice::Home`] and [`RegionChoice::Every`].
+    pub fn listed(&self) -> &[String] {
+        match self {
+            RegionChoice::Listed(regions) => regions,
+            _ => &[],
+        }
+    }
+
+    pub fn is_every(&self) -> bool {
+        matches!(self, RegionChoice::Every { .. })
+    }
+}
+
+/// `Regions` and `ExcludedRegions`.
+pub(crate) fn parse_choice(check: &mut Checker, map: &Map<String, Value>) -> RegionChoice {
+    let entries = parse_list(check, REGIONS, map.get(REGIONS));
+    let every = entries.iter().any(|e| e.value == EVERY_REGION);
+    if every && entries.len() > 1 {
         check.fail(
             REGIONS,
+            format!(
+                "must be either \"{EVERY_REGION}\" alone (every Region the account has enabled) \
+                 or a list of Region codes, not both"
+            ),
+        );
+    }
+    let excluded_entries = parse_list(check, EXCLUDED_REGIONS, map.get(EXCLUDED_REGIONS));
+    if !every {
+        if !excluded_entries.is_empty() {
+            check.fail(
+                EXCLUDED_REGIONS,
+                format!(
+                    "can only be used with Regions: \"{EVERY_REGION}\" (it removes Regions from \
+                     every enabled one); with a list of Regions, leave the Region out of the \
+                     list instead"
+                ),
+            );
+        }
+        return match region_codes(check, REGIONS, entries) {
+            regions if regions.is_empty() => RegionChoice::Home,
+            regions => RegionChoice::Listed(regions),
+        };
+    }
+    let excluded = region_codes(check, EXCLUDED_REGIONS, excluded_entries);
+    let spelled: usize = excluded.iter().map(|r| r.len() + 1).sum();
+    if spelled > MAX_EXCLUDED_CHARS {
+        check.fail(
+            EXCLUDED_REGIONS,
+            format!(
+                "must spell out at most {MAX_EXCLUDED_CHARS} characters (one more per Region for \
+                 its separator; got {spelled}): the destinations' fingerprint tag carries it. \
+                 List the Regions you want in Regions instead"
+            ),
+        );
+    }
+    RegionChoice::Every { excluded }
+}
+
+/// Each entry a known Region code, none repeated, at most [`MAX_REGIONS`].
+fn region_codes(check: &mut Checker, key: &str, entries: Vec<Entry>) -> Vec<String> {
+    if entries.len() > MAX_REGIONS {
+        check.fail(
+            key,
             format!(
                 "must list at most {MAX_REGIONS} Regions (got {}); use one resource per group \
                  of Regions",
@@ -84,7 +160,111 @@ mod tests {
     use serde_json::json;
 
     fn regions(value: Value) -> Result<Vec<String>, String> {
-        rules(super::super::parse_regions(&json!({ "Regions": value })))
+        choice(json!({ "Regions": value })).map(|choice| match choice {
+            RegionChoice::Home => Vec::new(),
+            RegionChoice::Listed(regions) => regions,
+            RegionChoice::Every { .. } => panic!("not a list: {choice:?}"),
+        })
+    }
+
+    fn choice(properties: Value) -> Result<RegionChoice, String> {
+        rules(super::super::parse_regions(&properties))
+    }
+
+    #[test]
+    fn a_star_alone_means_every_enabled_region_but_the_excluded_ones() {
+        for every in [json!("*"), json!(["*"]), json!(" * ")] {
+            assert_eq!(
+                choice(json!({ "Regions": every })),
+                Ok(RegionChoice::Every { excluded: vec![] })
+            );
+        }
+        for excluded in [
+            json!(["me-south-1", "ap-east-1"]),
+            json!("me-south-1, ap-east-1"),
+        ] {
+            assert_eq!(
+                choice(json!({ "Regions": "*", "ExcludedRegions": excluded })),
+                Ok(RegionChoice::Every {
+                    excluded: vec!["me-south-1".into(), "ap-east-1".into()]
+                })
+            );
+        }
+        assert_eq!(
+            choice(json!({ "Regions": "*", "ExcludedRegions": "" })),
+            Ok(RegionChoice::Every { excluded: vec![] })
+        );
+    }
+
+    #[test]
+    fn a_star_mixed_with_regions_is_refused() {
+        let refused = choice(json!({ "Regions": "*,eu-west-1" })).expect_err("mixed");
+        assert!(
+            refused.starts_with("Regions must be either \"*\" alone"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn excluded_regions_only_with_a_star_and_each_a_known_region_once() {
+        for regions in [json!("eu-west-1"), Value::Null] {
+            let refused = choice(json!({ "Regions": regions, "ExcludedRegions": "us-east-1" }))
+                .expect_err("without *");
+            assert!(
+                refused.starts_with(
+                    "ExcludedRegions can only be used with Regions: \"*\" (it removes Regions"
+                ),
+                "{refused}"
+            );
+        }
+        assert_eq!(
+            choice(json!({ "Regions": "*", "ExcludedRegions": ["us-east-1", "eu-wst-1"] }))
+                .expect_err("unknown")
+                .split(" (")
+                .next(),
+            Some(
+                "ExcludedRegions[1] names \"eu-wst-1\", which is not a Region of any partition \
+                 this build knows"
+            )
+        );
+        assert_eq!(
+            choice(json!({ "Regions": "*", "ExcludedRegions": "us-east-1,us-east-1" })),
+            Err(
+                "ExcludedRegions[1] must not repeat \"us-east-1\" (already listed as \
+                 ExcludedRegions[0])"
+                    .to_owned()
+            )
+        );
+        assert!(choice(json!({ "Regions": "*", "ExcludedRegions": "*" }))
+            .expect_err("not a code")
+            .starts_with("ExcludedRegions[0] must be a Region code"));
+    }
+
+    #[test]
+    fn excluded_regions_fit_the_fingerprint_tag() {
+        let aws: Vec<&str> = crate::partitions::PARTITIONS[0].regions.to_vec();
+        let mut fitting = Vec::new();
+        let mut spelled = 0;
+        for region in &aws {
+            if spelled + region.len() + 1 > MAX_EXCLUDED_CHARS {
+                break;
+            }
+            spelled += region.len() + 1;
+            fitting.push(*region);
+        }
+        assert!(fitting.len() >= 8, "{fitting:?}");
+        assert!(choice(json!({ "Regions": "*", "ExcludedRegions": fitting })).is_ok());
+        let over = &aws[..fitting.len() + 1];
+        let refused = choice(json!({ "Regions": "*", "ExcludedRegions": over })).expect_err("long");
+        assert!(
+            refused.starts_with("ExcludedRegions must spell out at most 126 characters"),
+            "{refused}"
+        );
+        // What fits here fits the tag (the fingerprint's own tests check its length).
+        assert_eq!(
+            MAX_EXCLUDED_CHARS + "all-except".len(),
+            crate::lifecycle::fingerprint::MAX_SPEC_CHARS
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use aws_sdk_cloudwatchlogs::types::Destination;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use cfn_logs_destination::destinations::Destinations;
+use cfn_logs_destination::enabled_regions::EnabledRegions;
 use cfn_logs_destination::handler::{App, Failure};
 use cfn_logs_destination::lifecycle::Origin;
 use cfn_logs_destination::mode::Mode;
@@ -98,9 +99,27 @@ impl Aws {
         ];
         let rules: Vec<&Rule> = reads.iter().chain(writes.iter().map(|(_, r)| r)).collect();
         let client = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, rules);
+        // `Regions: "*"` expands to two Regions.
+        let listed = mock!(aws_sdk_account::Client::list_regions).then_output(|| {
+            use aws_sdk_account::types::{Region, RegionOptStatus};
+            let region = |name: &str| {
+                Region::builder()
+                    .region_name(name)
+                    .region_opt_status(RegionOptStatus::EnabledByDefault)
+                    .build()
+            };
+            aws_sdk_account::operation::list_regions::ListRegionsOutput::builder()
+                .regions(region("us-east-1"))
+                .regions(region("eu-west-1"))
+                .build()
+        });
+        let account = mock_client!(aws_sdk_account, RuleMode::MatchAny, [&listed]);
         Aws {
             app: App::new(
-                Destinations::new(client),
+                (
+                    Destinations::new(client),
+                    EnabledRegions::from_client(account),
+                ),
                 unchecked(),
                 // The rig's receiver listens on 127.0.0.1, listed as a local run lists it.
                 Arc::new(ReplySender::with_hosts(ResponseHosts::new(
