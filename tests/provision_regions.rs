@@ -109,6 +109,8 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
     // Provisioned in us-east-1 before: the failing request must not remove it.
     let before = provision(&stack, "Create", fanned(&name, &["us-east-1"])).await;
     assert_eq!(result(&before)["Action"], "created");
+    let arn = existing(&client_in("us-east-1"), &name).await.arn;
+    let tags_before = tags(&client_in("us-east-1"), &arn).await;
     refuse_puts_in(&stack.proxy, "ap-southeast-2");
     let answer = provision(&stack, "Create", fanned(&name, &REGIONS)).await;
     let failed = error(&answer);
@@ -120,19 +122,21 @@ async fn a_failure_in_one_region_removes_what_the_request_created_and_keeps_what
             "had created it in eu-west-1, and removed it again",
         ],
     );
-    // us-east-1 existed before, and this request changed nothing there: nothing to put back,
-    // and it is never removed.
-    assert!(!failed.contains("us-east-1"), "{failed}");
+    // us-east-1 existed before: this request only re-tagged it with the new Region set (the
+    // fingerprint), so it is put back as it was, never removed.
+    assert_says(
+        &failed,
+        &["It existed before this request in us-east-1, and was put back as it was found\""],
+    );
     assert_eq!(stored(&client_in("eu-west-1"), &name).await, None);
     assert_eq!(stored(&client_in("ap-southeast-2"), &name).await, None);
     let kept = existing(&client_in("us-east-1"), &name).await;
+    let tags_after = tags(&client_in("us-east-1"), &kept.arn).await;
     assert_eq!(
-        tags(&client_in("us-east-1"), &kept.arn)
-            .await
-            .get(OWNER_TAG)
-            .map(String::as_str),
+        tags_after.get(OWNER_TAG).map(String::as_str),
         Some(PROVISIONING_OWNER)
     );
+    assert_eq!(tags_after, tags_before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
