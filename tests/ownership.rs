@@ -261,7 +261,8 @@ async fn update_in_place_changes_target_role_policy_and_tags() {
     let mut stored = tags(&stack.logs, &arn).await;
     // The fingerprint is rewritten with what changed; the audit's tests check its content.
     let print = stored.remove(FINGERPRINT_TAG).expect("a fingerprint tag");
-    assert!(print.starts_with("v1 TargetArn="), "{print}");
+    assert!(print.starts_with("v2 TargetArn="), "{print}");
+    assert!(print.ends_with(" Regions=us-east-1"), "{print}");
     assert_eq!(stored, expected);
 }
 
