@@ -371,3 +371,46 @@ async fn a_destination_with_a_v1_fingerprint_is_retagged_with_its_region_set() {
         "a list needs no ListRegions"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn provisioning_expands_every_region_the_same_way() {
+    let stack = Stack::provisioning();
+    account(
+        &stack,
+        &[
+            ("us-east-1", RegionStatus::EnabledByDefault),
+            ("eu-west-1", RegionStatus::Enabled),
+            ("ap-east-1", RegionStatus::Disabled),
+        ],
+    );
+    let name = unique_name("provision-every");
+    let answer = stack
+        .invoke(&eventbridge_event("Create", everywhere(&name)))
+        .await;
+    let Outcome::Response(created) = &answer.invocation.outcome else {
+        panic!("expected a result: {:?}", answer.invocation.outcome);
+    };
+    let mut regions: Vec<&String> = created["Regions"]
+        .as_object()
+        .expect("per Region")
+        .keys()
+        .collect();
+    regions.sort();
+    assert_eq!(regions, ["eu-west-1", "us-east-1"], "{created}");
+    for region in ["us-east-1", "eu-west-1"] {
+        assert_complete(&name, region).await;
+    }
+    assert_eq!(stored(&client_in("ap-east-1"), &name).await, None);
+    let answer = stack
+        .invoke(&eventbridge_event("Delete", everywhere(&name)))
+        .await;
+    assert!(
+        matches!(answer.invocation.outcome, Outcome::Response(_)),
+        "{:?}",
+        answer.invocation.outcome
+    );
+    for region in ["us-east-1", "eu-west-1"] {
+        assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
+    }
+    assert_eq!(stack.proxy.account_calls().len(), 2);
+}
