@@ -238,6 +238,15 @@ async fn a_refused_list_regions_fails_the_request_before_any_write() {
     );
     assert!(answer.calls.is_empty(), "{:?}", answer.calls);
     assert_eq!(stored(&client_in("us-east-1"), &name).await, None);
+    // Its rollback Delete carries an id that names no destination: it succeeds without
+    // asking ListRegions again, so the stack does not stick in ROLLBACK_FAILED.
+    let asked = stack.proxy.account_calls().len();
+    let create = create_request(&stack.url(), "Destination", everywhere(&name));
+    let failed = stack.fail(&create).await;
+    let rollback = delete_request(&create, &stack.url(), failed.physical_id());
+    let answer = stack.succeed(&rollback).await;
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+    assert_eq!(stack.proxy.account_calls().len(), asked + 1);
 
     // Throttling is retried by the SDK; if it lasts, the same: FAILED before any write.
     stack.proxy.clear_rules();

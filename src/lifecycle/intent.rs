@@ -142,14 +142,10 @@ pub fn for_stack(
         RequestKind::Delete {
             physical_resource_id: id,
         } => {
-            let name = match parse_created_id(id) {
-                Some((name, first, last)) => {
-                    created_between = Some((first, last));
-                    name
-                }
-                None if properties::is_valid_name(id) => id,
-                None => return Ok(None),
+            let Some((name, between)) = deleted_name(id) else {
+                return Ok(None);
             };
+            created_between = between;
             // The properties say what this resource gave it (the crash-window rule).
             let desired = properties::parse(&request.properties).ok();
             (Operation::Delete, name.to_owned(), desired, None)
@@ -255,6 +251,29 @@ pub fn for_stack(
         recorded: None,
         arns: BTreeMap::new(),
     }))
+}
+
+/// The destination a Delete with this id may remove, with the creation times a failed
+/// Create's id carries; `None` when the id cannot name a destination (a failed Create's, or
+/// one CloudFormation generated for a cancelled Create).
+fn deleted_name(id: &str) -> Option<(&str, Option<(i64, i64)>)> {
+    match parse_created_id(id) {
+        Some((name, first, last)) => Some((name, Some((first, last)))),
+        None if properties::is_valid_name(id) => Some((id, None)),
+        None => None,
+    }
+}
+
+/// Whether a stack request can involve a destination at all: not a Delete whose id cannot
+/// name one. Such a Delete (the rollback of a Create that failed before writing) must succeed
+/// without asking anything, ListRegions included.
+pub fn names_a_destination(request: &CfnRequest) -> bool {
+    match &request.kind {
+        RequestKind::Delete {
+            physical_resource_id: id,
+        } => deleted_name(id).is_some(),
+        _ => true,
+    }
 }
 
 /// An EventBridge provisioning request; `home` and `enabled` as for [`for_stack`]. `Err` is the

@@ -82,6 +82,7 @@ pub async fn run(
     };
     let properties: Vec<&serde_json::Value> = std::iter::once(&request.properties)
         .chain(old_properties)
+        .filter(|_| intent::names_a_destination(request))
         .collect();
     let enabled = expansion::enabled_for(enabled_regions, &properties)
         .await
