@@ -326,7 +326,10 @@ async fn every_region_with_a_name_too_long_for_the_reply_is_refused_before_any_w
         answer.reason().contains("is returned once (Arn.REGION)")
             && answer
                 .reason()
-                .contains("or exclude Regions with ExcludedRegions"),
+                .contains("or exclude Regions with ExcludedRegions")
+            && answer
+                .reason()
+                .contains("Regions ListRegions reports enabled for this account"),
         "{}",
         answer.reason()
     );

@@ -94,6 +94,9 @@ pub async fn run(
     for note in &intent.notes {
         tracing::info!(destination = intent.name, note, "Regions");
     }
+    // From here on a Reason also says what "*" expanded to.
+    let notes = intent.notes.clone();
+    let fail = |reason: String| fail(noted(reason, &notes));
     intent.arns =
         checks::before_writing(&intent, function_arn, Some(&request.target)).map_err(fail)?;
     record.begin(&intent.name);
@@ -115,16 +118,15 @@ pub async fn run(
             return Err(fail(refusal.reason()));
         }
     };
-    let with_notes = |failed: Failed| Failed {
-        reason: noted(failed.reason, &intent.notes),
-        ..failed
-    };
     let plan = plan::plan(&intent, &observed, authority::now_ms())
-        .map_err(|blocked| with_notes(fail(refusal::refusal(&intent, &blocked))))?;
+        .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
     let results = apply::apply(logs, &intent, &plan, record).await;
     outcome::for_stack(logs, &intent, &plan, results, record, &failed_id)
         .await
-        .map_err(with_notes)
+        .map_err(|failed| Failed {
+            reason: noted(failed.reason, &notes),
+            ..failed
+        })
 }
 
 /// A Reason with the intent's notes (what `"*"` expanded to) after it.
