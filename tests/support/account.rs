@@ -4,7 +4,8 @@
 //! the account has not enabled also refuses CloudWatch Logs calls in strict mode, as AWS does.
 //!
 //! The protocol is REST-JSON (`POST /listRegions`, the Account API reference). Answers come
-//! at most [`PAGE`] Regions at a time, newest Region first, so that callers must page and sort.
+//! at most [`PAGE`] Regions at a time, in reverse name order, so that callers must page and
+//! sort.
 //! In strict mode the request is checked as AWS's model constrains it: `MaxResults` 1-50,
 //! `RegionOptStatusContains` members from the five statuses, a `NextToken` the API issued.
 
