@@ -425,4 +425,21 @@ async fn provisioning_expands_every_region_the_same_way() {
         assert_eq!(stored(&client_in(region), &name).await, None, "{region}");
     }
     assert_eq!(stack.proxy.account_calls().len(), 2);
+    // A failure says what "*" expanded to, as a stack's Reason does.
+    refuse_puts_in(&stack.proxy, "eu-west-1");
+    let answer = stack
+        .invoke(&eventbridge_event("Create", everywhere(&name)))
+        .await;
+    let Outcome::Error(failed) = &answer.invocation.outcome else {
+        panic!("expected an error: {:?}", answer.invocation.outcome);
+    };
+    let failed = failed.to_string();
+    assert!(
+        failed.contains("failed in 1 of 2 Regions: eu-west-1")
+            && failed.contains(
+                "Regions \\\"*\\\": 2 of the 2 Regions ListRegions reports enabled for this \
+                 account in partition aws: eu-west-1, us-east-1"
+            ),
+        "{failed}"
+    );
 }

@@ -157,13 +157,17 @@ pub async fn provision(
     for note in &intent.notes {
         tracing::info!(destination = intent.name, note, "Regions");
     }
-    intent.arns = checks::before_writing(&intent, function_arn, None)?;
+    let notes = intent.notes.clone();
+    let fail = |reason: String| noted(reason, &notes);
+    intent.arns = checks::before_writing(&intent, function_arn, None).map_err(fail)?;
     record.begin(&intent.name);
     let observed = observe::observe(logs, &intent).await;
     let plan = plan::plan(&intent, &observed, authority::now_ms())
-        .map_err(|blocked| refusal::refusal(&intent, &blocked))?;
+        .map_err(|blocked| fail(refusal::refusal(&intent, &blocked)))?;
     let results = apply::apply(logs, &intent, &plan, record).await;
-    provisioned::for_provisioning(logs, &intent, &plan, results, record).await
+    provisioned::for_provisioning(logs, &intent, &plan, results, record)
+        .await
+        .map_err(fail)
 }
 
 #[cfg(test)]
