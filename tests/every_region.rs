@@ -275,6 +275,43 @@ async fn a_refused_list_regions_fails_the_request_before_any_write() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_rollback_of_an_update_to_every_region_that_list_regions_refused_succeeds() {
+    let stack = Stack::start();
+    let name = unique_name("every-rollback");
+    let listed = fanned(&name, &["us-east-1"]);
+    let (create, _) = stack.create("Destination", listed.clone()).await;
+    stack.proxy.fail(
+        LIST_REGIONS,
+        Times::Always,
+        403,
+        "AccessDeniedException",
+        "not authorized to perform: account:ListRegions",
+    );
+    let update = update_request(&create, &stack.url(), &name, everywhere(&name));
+    let answer = stack.fail(&update).await;
+    assert!(
+        answer.reason().starts_with("ListRegions"),
+        "{}",
+        answer.reason()
+    );
+    assert!(answer.calls.is_empty(), "{:?}", answer.calls);
+    // CloudFormation's rollback: the old properties ("*") and the new ones swapped.
+    let rollback = update_request(&update, &stack.url(), &name, listed);
+    let answer = stack.succeed(&rollback).await;
+    assert!(writes(&answer.calls).is_empty(), "{:?}", answer.calls);
+    assert!(
+        answer.reason().contains(
+            "AccessDeniedException: not authorized to perform: account:ListRegions: the \
+             Regions the old properties' Regions \"*\" covered could not be known, so none \
+             was removed"
+        ),
+        "{}",
+        answer.reason()
+    );
+    assert_complete(&name, "us-east-1").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn every_page_of_list_regions_is_read() {
     let stack = Stack::start();
     // Eleven enabled Regions: the stand-in answers ten at a time.

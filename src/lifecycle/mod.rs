@@ -84,13 +84,26 @@ pub async fn run(
         .chain(old_properties)
         .filter(|_| intent::names_a_destination(request))
         .collect();
-    let enabled = expansion::enabled_for(enabled_regions, &properties)
-        .await
-        .map_err(fail)?;
+    // Only an Update's old properties asking for every Region need not stop it: without the
+    // list, no Region is removed, and the Reason says so. That is what the rollback of an
+    // Update to "*" that ListRegions refused needs (nothing was written), and it keeps such a
+    // stack out of UPDATE_ROLLBACK_FAILED.
+    let (enabled, unread) = match expansion::enabled_for(enabled_regions, &properties).await {
+        Ok(enabled) => (enabled, None),
+        Err(reason) if !expansion::needs_enabled(&[&request.properties]) => (None, Some(reason)),
+        Err(reason) => return Err(fail(reason)),
+    };
     let mut intent = match intent::for_stack(request, &home, enabled.as_deref()).map_err(fail)? {
         Some(intent) => intent,
         None => return Ok(Done::gone(&failed_id, None)),
     };
+    if let Some(reason) = unread {
+        intent.notes.push(format!(
+            "{reason}: the Regions the old properties' Regions \"*\" covered could not be \
+             known, so none was removed; run an Update again once ListRegions answers to \
+             remove those this resource no longer lists"
+        ));
+    }
     for note in &intent.notes {
         tracing::info!(destination = intent.name, note, "Regions");
     }
