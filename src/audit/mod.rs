@@ -6,20 +6,27 @@
 //! destination, paced; then one DescribeStackResource per stack resource that owns any
 //! (in the function's Region; a destination in another Region whose stack is not found there is
 //! looked for in its own Region, where another deployment of the provider may have made it).
+//! For coverage: one ListRegions when some resource asks for every enabled Region, and, in
+//! each Region a resource asks for that the audit was not asked to read, one
+//! DescribeDestinations by its name (and ListTagsForResource when one is there).
 
 mod classify;
+mod coverage;
 mod report;
 mod table;
 
 pub use classify::{classify, owner_of, Home, Lookup, Owner, Status};
-pub use report::{Entry, Report};
+pub use coverage::Enabled;
+pub use report::{Entry, Report, ResourceEntry};
 pub use table::table;
 
 use crate::destinations::{AwsError, Destination, Destinations};
+use crate::enabled_regions::{EnabledRegions, LIST_REGIONS};
 use crate::lifecycle::OWNER_TAG;
 use crate::stacks::Stacks;
+use coverage::{Found, Looked, Seen};
 use futures_util::StreamExt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +75,8 @@ pub struct Scope {
     /// `Unreadable`, a stack resource not asked about by the end leaves its destination
     /// `Unverifiable`, so that a report always comes back (`None`: no limit).
     pub until: Option<Instant>,
+    /// Asked (once) only when some resource asks for every enabled Region.
+    pub enabled_regions: Option<EnabledRegions>,
 }
 
 /// Runs the audit.
@@ -77,6 +86,7 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         cross_account,
         progress,
         until,
+        enabled_regions,
     } = scope;
     // A quarter of the time is kept for CloudFormation's answers, so that one Region that
     // does not answer leaves the others' destinations checked.
@@ -121,8 +131,14 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         owned.extend(part.owned);
         unreadable.extend(part.problem);
     }
+    let read: BTreeSet<String> = regions
+        .iter()
+        .filter(|region| !unreadable.contains_key(*region))
+        .cloned()
+        .collect();
     let lookups = look_up_stacks(&stacks, &home, &owned, cross_account, until).await;
     let mut report = Report::new(&regions);
+    let mut covered_by = Vec::new();
     for item in owned {
         let lookup = match &item.owner {
             Owner::Stack {
@@ -135,10 +151,39 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
             _ => Lookup::NotAsked,
         };
         let status = classify(&item.destination, &item.tags, &item.owner, &lookup);
+        // An orphan's stack resource no longer holds it, and a value this provider does not
+        // write names no resource: neither has a Region set to cover.
+        let counts =
+            !matches!(status, Status::Orphaned(_)) && !matches!(item.owner, Owner::Unreadable(_));
         report.add(&item, status);
+        if counts {
+            covered_by.push(item);
+        }
+    }
+    let resources = coverage::resources(covered_by.iter().map(found));
+    let reads = CoverageReads {
+        logs: &logs,
+        enabled_regions: enabled_regions.as_ref(),
+        until,
+    };
+    let seen = reads.run(&resources, read, unreadable.clone()).await;
+    for resource in &resources {
+        report.add_coverage(resource, coverage::judge(resource, &seen));
+    }
+    if let Enabled::Listed(enabled) = seen.enabled {
+        report.enabled_regions = Some(enabled);
     }
     report.unreadable = unreadable;
     report.finish()
+}
+
+fn found(item: &Owned) -> Found<'_> {
+    Found {
+        region: &item.region,
+        name: &item.destination.name,
+        tags: &item.tags,
+        owner: &item.owner,
+    }
 }
 
 /// One Region: every destination, and the tags of each.
@@ -189,6 +234,112 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
         read.problem = Some((region.to_owned(), why));
     }
     read
+}
+
+/// What coverage needs beyond the audited Regions: the enabled Regions (when some resource
+/// asks for every one), and a look for each resource's name in each Region it asks for that
+/// the audit was not asked to read, paced per Region, a few Regions at once.
+struct CoverageReads<'a> {
+    logs: &'a Destinations,
+    enabled_regions: Option<&'a EnabledRegions>,
+    until: Option<Instant>,
+}
+
+impl CoverageReads<'_> {
+    async fn run(
+        &self,
+        resources: &[coverage::Resource],
+        read: BTreeSet<String>,
+        unreadable: BTreeMap<String, String>,
+    ) -> Seen {
+        let enabled = if resources
+            .iter()
+            .any(coverage::Resource::asks_for_every_region)
+        {
+            self.enabled().await
+        } else {
+            Enabled::NotAsked
+        };
+        let mut seen = Seen {
+            read,
+            unreadable,
+            enabled,
+            looked: BTreeMap::new(),
+        };
+        seen.looked = self.look_elsewhere(resources, &seen).await;
+        seen
+    }
+
+    async fn enabled(&self) -> Enabled {
+        let Some(client) = self.enabled_regions else {
+            return Enabled::Failed(format!("{LIST_REGIONS} is not available to this run"));
+        };
+        match bounded(self.until, client.list()).await {
+            Some(Ok(regions)) => Enabled::Listed(regions),
+            Some(Err(why)) => Enabled::Failed(why),
+            None => Enabled::Failed(format!("{LIST_REGIONS}: {OUT_OF_TIME}")),
+        }
+    }
+
+    async fn look_elsewhere(
+        &self,
+        resources: &[coverage::Resource],
+        seen: &Seen,
+    ) -> BTreeMap<(String, String), Looked> {
+        let until = self.until;
+        let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for resource in resources {
+            for region in resource.to_look_in(seen) {
+                wanted
+                    .entry(region)
+                    .or_default()
+                    .insert(resource.name.clone());
+            }
+        }
+        let looks = wanted.into_iter().map(|(region, names)| {
+            let logs = self.logs.in_region(&region);
+            async move {
+                let pace = Pace::new();
+                let mut looked = Vec::new();
+                for name in names {
+                    let look = bounded(until, look_for(&logs, &pace, &name)).await;
+                    let look = look.unwrap_or_else(|| Err(OUT_OF_TIME.into()));
+                    looked.push(((region.clone(), name), look));
+                }
+                looked
+            }
+        });
+        let looked = futures_util::stream::iter(looks)
+            .buffer_unordered(REGIONS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await;
+        looked.into_iter().flatten().collect()
+    }
+}
+
+/// The ownership tag of the destination `name` in `logs`' Region (`""` when it has none).
+async fn look_for(logs: &Destinations, pace: &Pace, name: &str) -> Looked {
+    pace.wait().await;
+    let Some(destination) = logs.find(name).await.map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    pace.wait().await;
+    let tags = logs
+        .tags(name, &destination.arn)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(tags.map(|tags| tags.get(OWNER_TAG).cloned().unwrap_or_default()))
+}
+
+/// `None` when `until` passed first.
+async fn bounded<T>(
+    until: Option<Instant>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    match until {
+        None => Some(work.await),
+        Some(until) => tokio::time::timeout_at(until, work).await.ok(),
+    }
 }
 
 type LookupKey = (String, String, String);

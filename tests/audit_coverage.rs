@@ -1,0 +1,337 @@
+//! The audit's coverage through the binary (docs/audit.md, "Coverage"): a resource whose
+//! Region set includes a Region where its destination is not is `Uncovered`, naming that
+//! Region and the fix, whether the Region was deleted from by hand or enabled for the account
+//! since (`Regions: "*"`); a covered resource is not; what cannot be checked is
+//! `CoverageUnknown`, never silently left out. The audit never writes. Each test keeps its
+//! destinations in Regions of its own (moto is shared by the tests of this file).
+
+mod harness;
+mod support;
+
+use harness::*;
+use serde_json::{json, Value};
+use support::account::RegionStatus;
+use support::*;
+
+/// Creates `name` in `regions` through the function, with a policy and a user tag.
+async fn create_in(stack: &Stack, regions: &[&str], name: &str) -> Value {
+    let mut properties = props_with(name, "Regions", json!(regions));
+    properties["DestinationPolicy"] = policy_for("111122223333");
+    properties["Tags"] = json!([{"Key": "team", "Value": "observability"}]);
+    let (request, _) = stack
+        .create(&unique_logical_id("Covered"), properties)
+        .await;
+    show_complete(&request, name);
+    request
+}
+
+/// Gives the destination `name` in each of `regions` the fingerprint format v2 with the Region
+/// set `spec`, keeping its hashes (as the provider writes it: `v2 TargetArn=... Regions=SPEC`).
+async fn record_region_set(regions: &[&str], name: &str, spec: &str) {
+    for region in regions {
+        let here = client_in(region);
+        let arn = existing(&here, name).await.arn;
+        let written = tags(&here, &arn).await;
+        let print = written
+            .get(FINGERPRINT_TAG)
+            .unwrap_or_else(|| panic!("{name} in {region} has no fingerprint"));
+        let hashes: Vec<&str> = print
+            .split(' ')
+            .skip(1)
+            .filter(|word| !word.starts_with("Regions="))
+            .collect();
+        here.tag_resource()
+            .resource_arn(&arn)
+            .tags(
+                FINGERPRINT_TAG,
+                format!("v2 {} Regions={spec}", hashes.join(" ")),
+            )
+            .send()
+            .await
+            .expect("fingerprint rewritten");
+    }
+}
+
+async fn delete_by_hand(region: &str, name: &str) {
+    client_in(region)
+        .delete_destination()
+        .destination_name(name)
+        .send()
+        .await
+        .expect("deleted by hand");
+}
+
+async fn audit(stack: &Stack, regions: &[&str]) -> Value {
+    audit_with(stack, &json!({"Audit": {"Regions": regions}})).await
+}
+
+/// The coverage record (one per audit, without dimensions) of the `nth` audit of this test.
+async fn coverage_record(stack: &Stack, nth: usize) -> Value {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let metrics = stack.function.metrics();
+        let records: Vec<&Value> = metrics
+            .iter()
+            .filter(|m| m.get("Uncovered").is_some())
+            .collect();
+        if let Some(record) = records.get(nth - 1) {
+            return (*record).clone();
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "no coverage record for audit {nth}: {metrics:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// The Regions in which the function called `op`, from `since` (an index into the proxy's
+/// calls).
+fn regions_called(stack: &Stack, op: &str, since: usize) -> Vec<String> {
+    stack
+        .proxy
+        .call_spans()
+        .into_iter()
+        .skip(since)
+        .filter(|c| c.op == op)
+        .map(|c| c.region)
+        .collect()
+}
+
+/// `cfn-logs-destination audit --regions REGIONS`, as a person runs it: (exit code, stdout).
+async fn audit_command(stack: &Stack, regions: &str) -> (Option<i32>, String) {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
+        .args(["audit", "--regions", regions])
+        .env_clear()
+        .envs([
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .await
+        .expect("the command runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    // Shown with --nocapture: the table as a person sees it.
+    println!("{stdout}");
+    (output.status.code(), stdout)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destination_deleted_by_hand_in_a_listed_region_is_uncovered_naming_that_region() {
+    let stack = Stack::start();
+    let (kept, lost) = ("eu-west-3", "ap-northeast-1");
+    let name = unique_name("cover-listed");
+    let create = create_in(&stack, &[kept, lost], &name).await;
+    record_region_set(&[kept, lost], &name, "ap-northeast-1/eu-west-3").await;
+
+    // Covered: nothing to report, and no look beyond the audited Regions.
+    let result = audit(&stack, &[kept, lost]).await;
+    assert_eq!(
+        (&result["InSync"], &result["Uncovered"]),
+        (&json!(2), &json!([])),
+        "{result}"
+    );
+    assert_eq!(coverage_record(&stack, 1).await["Uncovered"], 0);
+
+    delete_by_hand(lost, &name).await;
+    // Auditing only the Region that kept it: the other listed Region is looked at by name.
+    let since = stack.proxy.call_spans().len();
+    let result = audit(&stack, &[kept]).await;
+    let uncovered = json!([{
+        "DestinationName": name,
+        "StackId": create["StackId"],
+        "LogicalResourceId": create["LogicalResourceId"],
+        "Requested": {"Regions": [lost, kept]},
+        "MissingRegions": [lost],
+        "Reason": format!("its Regions include {lost}, where its destination is not"),
+        "Fix": "deploy its stack with a new Revision (it creates the destination there \
+                again), or remove the Region from Regions",
+    }]);
+    assert_eq!(result["Uncovered"], uncovered, "{result}");
+    assert_eq!(result["InSync"], 1, "{result}");
+    assert_eq!(
+        regions_called(&stack, "DescribeDestinations", since),
+        [kept, lost],
+        "one listing of the audited Region, one look for the name in the other"
+    );
+    assert!(
+        stack.proxy.account_calls().is_empty(),
+        "no \"*\": no ListRegions"
+    );
+    let (found, logs) = logged(&stack, "audit: uncovered", &name).await;
+    assert!(found, "no log record for the uncovered resource:\n{logs}");
+    assert_eq!(coverage_record(&stack, 2).await["Uncovered"], 1);
+
+    // Auditing both Regions says the same.
+    let both = audit(&stack, &[kept, lost]).await;
+    assert_eq!(both["Uncovered"], uncovered, "{both}");
+
+    // The table a person sees names the Region and the fix; exit 1 as for drift.
+    let (code, table) = audit_command(&stack, kept).await;
+    assert_eq!(code, Some(1), "{table}");
+    let logical = create["LogicalResourceId"].as_str().unwrap_or_default();
+    let row: Vec<&str> = table
+        .lines()
+        .find(|line| line.starts_with("Uncovered"))
+        .unwrap_or_else(|| panic!("no Uncovered row:\n{table}"))
+        .split("  ")
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect();
+    assert_eq!(
+        row[..4],
+        [
+            "Uncovered",
+            lost,
+            name.as_str(),
+            format!("{RIG_STACK}/{logical}").as_str()
+        ],
+        "{table}"
+    );
+    assert!(row[4].contains("new Revision"), "{table}");
+    assert!(
+        table.ends_with("1 in sync, 0 drifted, 0 orphaned, 0 unverifiable, 1 uncovered\n"),
+        "{table}"
+    );
+
+    // The fix: a new Revision creates it there again.
+    let mut properties = create["ResourceProperties"].clone();
+    properties["Revision"] = json!("2");
+    let update = update_request(&create, &stack.url(), &name, properties);
+    show(&update, "UPDATE_IN_PROGRESS", &name);
+    stack.succeed(&update).await;
+    show_complete(&update, &name);
+    record_region_set(&[kept, lost], &name, "ap-northeast-1/eu-west-3").await;
+    let repaired = audit(&stack, &[kept]).await;
+    assert_eq!(repaired["Uncovered"], json!([]), "{repaired}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_and_an_exclusion_covers_it() {
+    let stack = Stack::start();
+    let (home, audited, other, new) = ("us-east-1", "us-east-2", "eu-central-1", "ap-northeast-3");
+    stack.proxy.set_account_regions(&[
+        (home, RegionStatus::EnabledByDefault),
+        (audited, RegionStatus::EnabledByDefault),
+        (other, RegionStatus::Enabled),
+        (new, RegionStatus::Disabled),
+    ]);
+    let name = unique_name("cover-every");
+    let everywhere = [home, audited, other];
+    let create = create_in(&stack, &everywhere, &name).await;
+    record_region_set(&everywhere, &name, "all").await;
+
+    let calls_before = stack.proxy.account_calls().len();
+    let result = audit(&stack, &[audited]).await;
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    assert_eq!(
+        result["EnabledRegions"],
+        json!([other, home, audited]),
+        "{result}"
+    );
+
+    // The account enables another Region: "*" now includes it, and it has no destination.
+    stack.proxy.set_region_status(new, RegionStatus::Enabled);
+    let since = stack.proxy.call_spans().len();
+    let result = audit(&stack, &[audited]).await;
+    assert_eq!(
+        stack.proxy.account_calls().len() - calls_before,
+        2,
+        "one ListRegions per audit"
+    );
+    let uncovered = &result["Uncovered"];
+    assert_eq!(uncovered.as_array().map(Vec::len), Some(1), "{result}");
+    assert_eq!(uncovered[0]["DestinationName"], name.as_str());
+    assert_eq!(
+        uncovered[0]["LogicalResourceId"],
+        create["LogicalResourceId"]
+    );
+    assert_eq!(uncovered[0]["MissingRegions"], json!([new]), "{result}");
+    assert_eq!(
+        uncovered[0]["Requested"],
+        json!({"Regions": "*", "ExcludedRegions": []})
+    );
+    assert!(
+        uncovered[0]["Fix"]
+            .as_str()
+            .is_some_and(|fix| fix.contains("new Revision") && fix.contains("ExcludedRegions")),
+        "{result}"
+    );
+    let mut looked_in = regions_called(&stack, "DescribeDestinations", since);
+    looked_in.sort();
+    assert_eq!(looked_in, [new, other, home, audited], "{result}");
+    assert_eq!(coverage_record(&stack, 2).await["Uncovered"], 1);
+
+    // Leaving the new Region out covers the resource again.
+    record_region_set(&everywhere, &name, &format!("all-except/{new}")).await;
+    let result = audit(&stack, &[audited]).await;
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    assert_eq!(coverage_record(&stack, 3).await["Uncovered"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_cannot_be_checked_is_coverage_unknown_not_covered() {
+    let stack = Stack::start();
+    let (audited, unread) = ("eu-west-2", "ca-central-1");
+    let every = unique_name("cover-refused");
+    create_in(&stack, &[audited], &every).await;
+    record_region_set(&[audited], &every, "all").await;
+    let listed = unique_name("cover-unread");
+    create_in(&stack, &[audited, unread], &listed).await;
+    record_region_set(&[audited, unread], &listed, "ca-central-1/eu-west-2").await;
+    delete_by_hand(unread, &listed).await;
+
+    stack.proxy.fail(
+        "ListRegions",
+        1,
+        400,
+        "AccessDeniedException",
+        "User is not authorized to perform: account:ListRegions",
+    );
+    stack.proxy.fail(
+        &format!("{unread}/DescribeDestinations"),
+        1,
+        400,
+        "AccessDeniedException",
+        "User is not authorized to perform: logs:DescribeDestinations",
+    );
+    let result = audit(&stack, &[audited]).await;
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    assert_eq!(result.get("EnabledRegions"), None, "{result}");
+    let unknown = result["CoverageUnknown"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let reason_of = |name: &str| {
+        unknown
+            .iter()
+            .find(|e| e["DestinationName"] == name)
+            .and_then(|e| e["Reason"].as_str())
+            .unwrap_or_else(|| panic!("{name} is not in CoverageUnknown: {result}"))
+            .to_owned()
+    };
+    let refused = reason_of(&every);
+    assert!(
+        refused.contains("ListRegions") && refused.contains("AccessDeniedException"),
+        "{refused}"
+    );
+    let unreadable = reason_of(&listed);
+    assert!(
+        unreadable.starts_with(&format!("{unread} could not be read"))
+            && unreadable.contains("AccessDeniedException"),
+        "{unreadable}"
+    );
+    let record = coverage_record(&stack, 1).await;
+    assert_eq!(
+        (&record["Uncovered"], &record["CoverageUnknown"]),
+        (&json!(0), &json!(2)),
+        "{record}"
+    );
+    let (found, logs) = logged(&stack, "audit: could not check", &every).await;
+    assert!(found, "no log record for the unchecked resource:\n{logs}");
+}
