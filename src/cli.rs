@@ -156,7 +156,7 @@ async fn run_audit(
         cross_account,
         progress: Some(progress),
         until: None,
-        enabled_regions: Some(EnabledRegions::new(config)),
+        enabled_regions: EnabledRegions::new(config),
     };
     let report = audit::audit(logs, stacks, home, scope).await;
     if std::io::stderr().is_terminal() {

@@ -40,8 +40,6 @@ pub struct App {
     pub mode: Mode,
     /// The invoked function's ARN, made whole where a local runner sends a placeholder.
     pub invoked: Arc<InvokedArn>,
-    /// The account's enabled Regions (ListRegions), for the audit's coverage.
-    pub enabled_regions: Option<EnabledRegions>,
 }
 
 impl App {
@@ -58,14 +56,6 @@ impl App {
             replies,
             mode: Mode::default(),
             invoked: Arc::default(),
-            enabled_regions: None,
-        }
-    }
-
-    pub fn with_enabled_regions(self, enabled_regions: EnabledRegions) -> App {
-        App {
-            enabled_regions: Some(enabled_regions),
-            ..self
         }
     }
 

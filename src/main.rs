@@ -102,7 +102,6 @@ async fn main() -> Result<(), Error> {
     let clients = (Destinations::new(client), EnabledRegions::new(&config));
     let app = App::new(clients, origin, replies)
         .with_mode(mode)
-        .with_enabled_regions(EnabledRegions::new(&config))
         .with_invoked(InvokedArn::new(config));
 
     let app = &app;

@@ -1,9 +1,11 @@
 //! The audit's coverage through the binary (docs/audit.md, "Coverage"): a resource whose
 //! Region set includes a Region where its destination is not is `Uncovered`, naming that
 //! Region and the fix, whether the Region was deleted from by hand or enabled for the account
-//! since (`Regions: "*"`); a covered resource is not; what cannot be checked is
-//! `CoverageUnknown`, never silently left out. The audit never writes. Each test keeps its
-//! destinations in Regions of its own (moto is shared by the tests of this file).
+//! since (`Regions: "*"`); a covered resource is not, and the fixes it names (a new Revision,
+//! ExcludedRegions) cover it again; what cannot be checked is `CoverageUnknown`, never
+//! silently left out. The audit never writes. Each test audits Regions of its own (moto is
+//! shared by the tests of this file), and sets its account's enabled Regions when it uses
+//! `"*"`.
 
 mod harness;
 mod support;
@@ -13,9 +15,10 @@ use serde_json::{json, Value};
 use support::account::RegionStatus;
 use support::*;
 
-/// Creates `name` in `regions` through the function, with a policy and a user tag.
-async fn create_in(stack: &Stack, regions: &[&str], name: &str) -> Value {
-    let mut properties = props_with(name, "Regions", json!(regions));
+/// Creates `name` through the function in `regions` (a list, or `"*"`), with a policy and a
+/// user tag: its fingerprint records the Region set.
+async fn create_in(stack: &Stack, regions: Value, name: &str) -> Value {
+    let mut properties = props_with(name, "Regions", regions);
     properties["DestinationPolicy"] = policy_for("111122223333");
     properties["Tags"] = json!([{"Key": "team", "Value": "observability"}]);
     let (request, _) = stack
@@ -25,31 +28,28 @@ async fn create_in(stack: &Stack, regions: &[&str], name: &str) -> Value {
     request
 }
 
-/// Gives the destination `name` in each of `regions` the fingerprint format v2 with the Region
-/// set `spec`, keeping its hashes (as the provider writes it: `v2 TargetArn=... Regions=SPEC`).
-async fn record_region_set(regions: &[&str], name: &str, spec: &str) {
-    for region in regions {
-        let here = client_in(region);
-        let arn = existing(&here, name).await.arn;
-        let written = tags(&here, &arn).await;
-        let print = written
-            .get(FINGERPRINT_TAG)
-            .unwrap_or_else(|| panic!("{name} in {region} has no fingerprint"));
-        let hashes: Vec<&str> = print
-            .split(' ')
-            .skip(1)
-            .filter(|word| !word.starts_with("Regions="))
-            .collect();
-        here.tag_resource()
-            .resource_arn(&arn)
-            .tags(
-                FINGERPRINT_TAG,
-                format!("v2 {} Regions={spec}", hashes.join(" ")),
-            )
-            .send()
-            .await
-            .expect("fingerprint rewritten");
-    }
+/// The stack's Update of `previous` to `properties`, as CloudFormation sends it.
+async fn update(stack: &Stack, previous: &Value, name: &str, properties: Value) -> Value {
+    let request = update_request(previous, &stack.url(), name, properties);
+    show(&request, "UPDATE_IN_PROGRESS", name);
+    stack.succeed(&request).await;
+    show_complete(&request, name);
+    request
+}
+
+/// The Region set the fingerprint of `name` in `region` records (`Regions=SPEC`).
+async fn recorded_set(region: &str, name: &str) -> String {
+    let here = client_in(region);
+    let arn = existing(&here, name).await.arn;
+    let print = tags(&here, &arn)
+        .await
+        .remove(FINGERPRINT_TAG)
+        .unwrap_or_default();
+    print
+        .split(' ')
+        .find_map(|word| word.strip_prefix("Regions="))
+        .unwrap_or_else(|| panic!("{name} in {region}: no Region set in {print:?}"))
+        .to_owned()
 }
 
 async fn delete_by_hand(region: &str, name: &str) {
@@ -126,8 +126,8 @@ async fn a_destination_deleted_by_hand_in_a_listed_region_is_uncovered_naming_th
     let stack = Stack::start();
     let (kept, lost) = ("eu-west-3", "ap-northeast-1");
     let name = unique_name("cover-listed");
-    let create = create_in(&stack, &[kept, lost], &name).await;
-    record_region_set(&[kept, lost], &name, "ap-northeast-1/eu-west-3").await;
+    let create = create_in(&stack, json!([kept, lost]), &name).await;
+    assert_eq!(recorded_set(kept, &name).await, format!("{lost}/{kept}"));
 
     // Covered: nothing to report, and no look beyond the audited Regions.
     let result = audit(&stack, &[kept, lost]).await;
@@ -202,43 +202,45 @@ async fn a_destination_deleted_by_hand_in_a_listed_region_is_uncovered_naming_th
     // The fix: a new Revision creates it there again.
     let mut properties = create["ResourceProperties"].clone();
     properties["Revision"] = json!("2");
-    let update = update_request(&create, &stack.url(), &name, properties);
-    show(&update, "UPDATE_IN_PROGRESS", &name);
-    stack.succeed(&update).await;
-    show_complete(&update, &name);
-    record_region_set(&[kept, lost], &name, "ap-northeast-1/eu-west-3").await;
+    update(&stack, &create, &name, properties).await;
+    existing(&client_in(lost), &name).await;
     let repaired = audit(&stack, &[kept]).await;
     assert_eq!(repaired["Uncovered"], json!([]), "{repaired}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_and_an_exclusion_covers_it() {
-    let stack = Stack::start();
-    let (home, audited, other, new) = ("us-east-1", "us-east-2", "eu-central-1", "ap-northeast-3");
-    stack.proxy.set_account_regions(&[
-        (home, RegionStatus::EnabledByDefault),
-        (audited, RegionStatus::EnabledByDefault),
-        (other, RegionStatus::Enabled),
-        (new, RegionStatus::Disabled),
-    ]);
-    let name = unique_name("cover-every");
-    let everywhere = [home, audited, other];
-    let create = create_in(&stack, &everywhere, &name).await;
-    record_region_set(&everywhere, &name, "all").await;
+/// The rig's account with `enabled` Regions (the first enabled by default, the others opted
+/// in) and `later` not enabled yet.
+fn account(stack: &Stack, enabled: &[&str], later: &str) {
+    let mut regions: Vec<(&str, RegionStatus)> = enabled
+        .iter()
+        .enumerate()
+        .map(|(i, region)| match i {
+            0 => (*region, RegionStatus::EnabledByDefault),
+            _ => (*region, RegionStatus::Enabled),
+        })
+        .collect();
+    regions.push((later, RegionStatus::Disabled));
+    stack.proxy.set_account_regions(&regions);
+}
 
+/// A `"*"` resource, created while `new` was not enabled, is covered; once the account
+/// enables `new`, it is Uncovered naming it, with both fixes. Returns its Create.
+async fn uncovered_once_enabled(stack: &Stack, enabled: &[&str], new: &str, name: &str) -> Value {
+    account(stack, enabled, new);
+    let audited = enabled[1];
+    let create = create_in(stack, json!("*"), name).await;
+    assert_eq!(recorded_set(audited, name).await, "all");
     let calls_before = stack.proxy.account_calls().len();
-    let result = audit(&stack, &[audited]).await;
+    let result = audit(stack, &[audited]).await;
     assert_eq!(result["Uncovered"], json!([]), "{result}");
-    assert_eq!(
-        result["EnabledRegions"],
-        json!([other, home, audited]),
-        "{result}"
-    );
+    let mut sorted = enabled.to_vec();
+    sorted.sort();
+    assert_eq!(result["EnabledRegions"], json!(sorted), "{result}");
 
     // The account enables another Region: "*" now includes it, and it has no destination.
     stack.proxy.set_region_status(new, RegionStatus::Enabled);
     let since = stack.proxy.call_spans().len();
-    let result = audit(&stack, &[audited]).await;
+    let result = audit(stack, &[audited]).await;
     assert_eq!(
         stack.proxy.account_calls().len() - calls_before,
         2,
@@ -246,7 +248,7 @@ async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_and_an_excl
     );
     let uncovered = &result["Uncovered"];
     assert_eq!(uncovered.as_array().map(Vec::len), Some(1), "{result}");
-    assert_eq!(uncovered[0]["DestinationName"], name.as_str());
+    assert_eq!(uncovered[0]["DestinationName"], name);
     assert_eq!(
         uncovered[0]["LogicalResourceId"],
         create["LogicalResourceId"]
@@ -262,14 +264,57 @@ async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_and_an_excl
             .is_some_and(|fix| fix.contains("new Revision") && fix.contains("ExcludedRegions")),
         "{result}"
     );
-    let mut looked_in = regions_called(&stack, "DescribeDestinations", since);
+    // The audited Region listed whole, every other enabled one looked at for the name.
+    let mut looked_in = regions_called(stack, "DescribeDestinations", since);
     looked_in.sort();
-    assert_eq!(looked_in, [new, other, home, audited], "{result}");
-    assert_eq!(coverage_record(&stack, 2).await["Uncovered"], 1);
+    let mut expected: Vec<&str> = enabled.iter().copied().chain([new]).collect();
+    expected.sort();
+    assert_eq!(looked_in, expected, "{result}");
+    assert_eq!(coverage_record(stack, 2).await["Uncovered"], 1);
+    create
+}
 
-    // Leaving the new Region out covers the resource again.
-    record_region_set(&everywhere, &name, &format!("all-except/{new}")).await;
-    let result = audit(&stack, &[audited]).await;
+#[tokio::test(flavor = "multi_thread")]
+async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_until_a_new_revision() {
+    let stack = Stack::start();
+    let new = "ap-northeast-3";
+    let name = unique_name("cover-every");
+    let create = uncovered_once_enabled(
+        &stack,
+        &["us-east-1", "us-east-2", "eu-central-1"],
+        new,
+        &name,
+    )
+    .await;
+    let mut properties = create["ResourceProperties"].clone();
+    properties["Revision"] = json!("2");
+    update(&stack, &create, &name, properties).await;
+    existing(&client_in(new), &name).await;
+    let result = audit(&stack, &["us-east-2"]).await;
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    assert_eq!(coverage_record(&stack, 3).await["Uncovered"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_until_it_is_excluded() {
+    let stack = Stack::start();
+    let new = "ap-south-1";
+    let name = unique_name("cover-exclude");
+    let create = uncovered_once_enabled(
+        &stack,
+        &["us-east-1", "eu-north-1", "ap-southeast-1"],
+        new,
+        &name,
+    )
+    .await;
+    let mut properties = create["ResourceProperties"].clone();
+    properties["ExcludedRegions"] = json!([new]);
+    update(&stack, &create, &name, properties).await;
+    assert_eq!(
+        recorded_set("eu-north-1", &name).await,
+        format!("all-except/{new}")
+    );
+    let result = audit(&stack, &["eu-north-1"]).await;
     assert_eq!(result["Uncovered"], json!([]), "{result}");
     assert_eq!(coverage_record(&stack, 3).await["Uncovered"], 0);
 }
@@ -278,12 +323,11 @@ async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_and_an_excl
 async fn what_cannot_be_checked_is_coverage_unknown_not_covered() {
     let stack = Stack::start();
     let (audited, unread) = ("eu-west-2", "ca-central-1");
+    account(&stack, &["us-east-1", audited, unread], "me-south-1");
     let every = unique_name("cover-refused");
-    create_in(&stack, &[audited], &every).await;
-    record_region_set(&[audited], &every, "all").await;
+    create_in(&stack, json!("*"), &every).await;
     let listed = unique_name("cover-unread");
-    create_in(&stack, &[audited, unread], &listed).await;
-    record_region_set(&[audited, unread], &listed, "ca-central-1/eu-west-2").await;
+    create_in(&stack, json!([audited, unread]), &listed).await;
     delete_by_hand(unread, &listed).await;
 
     stack.proxy.fail(

@@ -76,7 +76,7 @@ pub struct Scope {
     /// `Unverifiable`, so that a report always comes back (`None`: no limit).
     pub until: Option<Instant>,
     /// Asked (once) only when some resource asks for every enabled Region.
-    pub enabled_regions: Option<EnabledRegions>,
+    pub enabled_regions: EnabledRegions,
 }
 
 /// Runs the audit.
@@ -163,7 +163,7 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
     let resources = coverage::resources(covered_by.iter().map(found));
     let reads = CoverageReads {
         logs: &logs,
-        enabled_regions: enabled_regions.as_ref(),
+        enabled_regions: &enabled_regions,
         until,
     };
     let seen = reads.run(&resources, read, unreadable.clone()).await;
@@ -241,7 +241,7 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
 /// the audit was not asked to read, paced per Region, a few Regions at once.
 struct CoverageReads<'a> {
     logs: &'a Destinations,
-    enabled_regions: Option<&'a EnabledRegions>,
+    enabled_regions: &'a EnabledRegions,
     until: Option<Instant>,
 }
 
@@ -271,10 +271,7 @@ impl CoverageReads<'_> {
     }
 
     async fn enabled(&self) -> Enabled {
-        let Some(client) = self.enabled_regions else {
-            return Enabled::Failed(format!("{LIST_REGIONS} is not available to this run"));
-        };
-        match bounded(self.until, client.list()).await {
+        match bounded(self.until, self.enabled_regions.list()).await {
             Some(Ok(regions)) => Enabled::Listed(regions),
             Some(Err(why)) => Enabled::Failed(why),
             None => Enabled::Failed(format!("{LIST_REGIONS}: {OUT_OF_TIME}")),
