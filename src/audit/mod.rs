@@ -6,12 +6,14 @@
 //! destination, paced; then one DescribeStackResource per stack resource that owns any
 //! (in the function's Region; a destination in another Region whose stack is not found there is
 //! looked for in its own Region, where another deployment of the provider may have made it).
-//! For coverage: one ListRegions when some resource asks for every enabled Region, and, in
-//! each Region a resource asks for that the audit was not asked to read, one
-//! DescribeDestinations by its name (and ListTagsForResource when one is there).
+//! For coverage (after those, within the same deadline): one ListRegions when some resource
+//! asks for every enabled Region, and, in each Region a resource asks for that the audit was
+//! not asked to read, one DescribeDestinations by its name (and ListTagsForResource when one
+//! is there).
 
 mod classify;
 mod coverage;
+mod coverage_reads;
 mod report;
 mod table;
 
@@ -21,10 +23,11 @@ pub use report::{Entry, Report, ResourceEntry};
 pub use table::table;
 
 use crate::destinations::{AwsError, Destination, Destinations};
-use crate::enabled_regions::{EnabledRegions, LIST_REGIONS};
+use crate::enabled_regions::EnabledRegions;
 use crate::lifecycle::OWNER_TAG;
 use crate::stacks::Stacks;
-use coverage::{Found, Looked, Seen};
+use coverage::Found;
+use coverage_reads::CoverageReads;
 use futures_util::StreamExt;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,7 +134,7 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         owned.extend(part.owned);
         unreadable.extend(part.problem);
     }
-    let read: BTreeSet<String> = regions
+    let read_whole: BTreeSet<String> = regions
         .iter()
         .filter(|region| !unreadable.contains_key(*region))
         .cloned()
@@ -166,7 +169,7 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         enabled_regions: &enabled_regions,
         until,
     };
-    let seen = reads.run(&resources, read, unreadable.clone()).await;
+    let seen = reads.run(&resources, read_whole, unreadable.clone()).await;
     for resource in &resources {
         report.add_coverage(resource, coverage::judge(resource, &seen));
     }
@@ -234,109 +237,6 @@ async fn read_region(logs: Destinations, home: Home, region: String) -> Read {
         read.problem = Some((region.to_owned(), why));
     }
     read
-}
-
-/// What coverage needs beyond the audited Regions: the enabled Regions (when some resource
-/// asks for every one), and a look for each resource's name in each Region it asks for that
-/// the audit was not asked to read, paced per Region, a few Regions at once.
-struct CoverageReads<'a> {
-    logs: &'a Destinations,
-    enabled_regions: &'a EnabledRegions,
-    until: Option<Instant>,
-}
-
-impl CoverageReads<'_> {
-    async fn run(
-        &self,
-        resources: &[coverage::Resource],
-        read: BTreeSet<String>,
-        unreadable: BTreeMap<String, String>,
-    ) -> Seen {
-        let enabled = if resources
-            .iter()
-            .any(coverage::Resource::asks_for_every_region)
-        {
-            self.enabled().await
-        } else {
-            Enabled::NotAsked
-        };
-        let mut seen = Seen {
-            read,
-            unreadable,
-            enabled,
-            looked: BTreeMap::new(),
-        };
-        seen.looked = self.look_elsewhere(resources, &seen).await;
-        seen
-    }
-
-    async fn enabled(&self) -> Enabled {
-        match bounded(self.until, self.enabled_regions.list()).await {
-            Some(Ok(regions)) => Enabled::Listed(regions),
-            Some(Err(why)) => Enabled::Failed(why),
-            None => Enabled::Failed(format!("{LIST_REGIONS}: {OUT_OF_TIME}")),
-        }
-    }
-
-    async fn look_elsewhere(
-        &self,
-        resources: &[coverage::Resource],
-        seen: &Seen,
-    ) -> BTreeMap<(String, String), Looked> {
-        let until = self.until;
-        let mut wanted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for resource in resources {
-            for region in resource.to_look_in(seen) {
-                wanted
-                    .entry(region)
-                    .or_default()
-                    .insert(resource.name.clone());
-            }
-        }
-        let looks = wanted.into_iter().map(|(region, names)| {
-            let logs = self.logs.in_region(&region);
-            async move {
-                let pace = Pace::new();
-                let mut looked = Vec::new();
-                for name in names {
-                    let look = bounded(until, look_for(&logs, &pace, &name)).await;
-                    let look = look.unwrap_or_else(|| Err(OUT_OF_TIME.into()));
-                    looked.push(((region.clone(), name), look));
-                }
-                looked
-            }
-        });
-        let looked = futures_util::stream::iter(looks)
-            .buffer_unordered(REGIONS_AT_ONCE)
-            .collect::<Vec<_>>()
-            .await;
-        looked.into_iter().flatten().collect()
-    }
-}
-
-/// The ownership tag of the destination `name` in `logs`' Region (`""` when it has none).
-async fn look_for(logs: &Destinations, pace: &Pace, name: &str) -> Looked {
-    pace.wait().await;
-    let Some(destination) = logs.find(name).await.map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    pace.wait().await;
-    let tags = logs
-        .tags(name, &destination.arn)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(tags.map(|tags| tags.get(OWNER_TAG).cloned().unwrap_or_default()))
-}
-
-/// `None` when `until` passed first.
-async fn bounded<T>(
-    until: Option<Instant>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    match until {
-        None => Some(work.await),
-        Some(until) => tokio::time::timeout_at(until, work).await.ok(),
-    }
 }
 
 type LookupKey = (String, String, String);
@@ -434,7 +334,7 @@ async fn ask(stacks: Stacks, stack_id: String, logical_id: String) -> Lookup {
 }
 
 /// At most [`CALLS_PER_SECOND`] calls a second: each call waits its turn.
-struct Pace {
+pub(super) struct Pace {
     next: std::sync::Mutex<Instant>,
 }
 
