@@ -286,6 +286,17 @@ async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_until_a_new
         &name,
     )
     .await;
+    let (code, table) = audit_command(&stack, "us-east-2").await;
+    assert_eq!(code, Some(1), "{table}");
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("Uncovered"))
+        .unwrap_or_else(|| panic!("no Uncovered row:\n{table}"));
+    assert!(
+        row.contains(&format!("includes {new}, where its destination is not")),
+        "{table}"
+    );
+
     let mut properties = create["ResourceProperties"].clone();
     properties["Revision"] = json!("2");
     update(&stack, &create, &name, properties).await;
