@@ -390,3 +390,56 @@ async fn what_cannot_be_checked_is_coverage_unknown_not_covered() {
     let (found, logs) = logged(&stack, "audit: could not check", &every).await;
     assert!(found, "no log record for the unchecked resource:\n{logs}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_set_recorded_as_a_digest_is_compared_whole_and_names_no_region() {
+    let stack = Stack::start();
+    // Too many Regions to spell out in a tag value: the fingerprint records a digest.
+    let regions = [
+        "sa-east-1",
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-south-1",
+        "ap-northeast-2",
+        "ap-northeast-3",
+        "ca-central-1",
+    ];
+    let (audited, lost) = (regions[0], "ap-northeast-2");
+    let mut enabled = regions.to_vec();
+    enabled.push("eu-south-1");
+    account(&stack, &enabled, "me-south-1");
+    let name = unique_name("cover-digest");
+    let create = create_in(&stack, json!(regions), &name).await;
+    let spec = recorded_set(audited, &name).await;
+    assert!(spec.starts_with("n12:"), "{spec}");
+
+    let result = audit(&stack, &[audited]).await;
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    assert_eq!(result.get("CoverageUnknown"), None, "{result}");
+
+    delete_by_hand(lost, &name).await;
+    let result = audit(&stack, &[audited]).await;
+    let uncovered = &result["Uncovered"];
+    assert_eq!(uncovered.as_array().map(Vec::len), Some(1), "{result}");
+    assert_eq!(
+        uncovered[0]["LogicalResourceId"],
+        create["LogicalResourceId"]
+    );
+    assert_eq!(uncovered[0]["MissingRegions"], json!([]), "{result}");
+    assert_eq!(
+        uncovered[0]["Requested"]["RegionCount"],
+        json!(12),
+        "{result}"
+    );
+    let reason = uncovered[0]["Reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("the 11 Region(s) where its destination is") && !reason.contains(lost),
+        "{reason}"
+    );
+    assert_eq!(coverage_record(&stack, 2).await["Uncovered"], 1);
+}

@@ -79,7 +79,8 @@ pub fn resources<'a>(found: impl IntoIterator<Item = Found<'a>>) -> Vec<Resource
 /// The Regions enabled for the account, as far as they are known.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Enabled {
-    /// No resource asked for `"*"`, so ListRegions was not called.
+    /// No resource needed them (none asks for `"*"` or records a digest): ListRegions was
+    /// not called.
     NotAsked,
     Listed(Vec<String>),
     /// ListRegions failed: why.
@@ -110,6 +111,14 @@ impl Resource {
             .any(|set| matches!(set, RequestedRegions::Every { .. }))
     }
 
+    /// `"*"` needs the enabled Regions; so does a digest, whose destinations are looked for
+    /// in every enabled Region, so that the digest is compared with where they all are.
+    pub fn needs_enabled_regions(&self) -> bool {
+        self.requested
+            .iter()
+            .any(|set| !matches!(set, RequestedRegions::Listed(_)))
+    }
+
     /// The Regions its sets name that the audit was not asked to read: where to look for its
     /// destination.
     pub fn to_look_in(&self, seen: &Seen) -> BTreeSet<String> {
@@ -122,11 +131,13 @@ impl Resource {
     }
 }
 
-/// The Regions a set names: `None` for a digest, or for `"*"` when the enabled Regions are
-/// not known.
+/// The Regions where a set's destinations are to be looked for: those it lists; for `"*"`,
+/// the enabled ones but the excluded; for a digest, every enabled one. `None` when the
+/// enabled Regions are not known.
 fn named(set: &RequestedRegions, enabled: &Enabled) -> Option<Vec<String>> {
     match (set, enabled) {
         (RequestedRegions::Listed(regions), _) => Some(regions.clone()),
+        (RequestedRegions::Digest { .. }, Enabled::Listed(enabled)) => Some(enabled.clone()),
         (RequestedRegions::Every { excluded }, Enabled::Listed(enabled)) => Some(
             enabled
                 .iter()
@@ -227,29 +238,54 @@ enum Mismatch {
 }
 
 /// A set recorded as a digest (too long to spell out in a tag) can only be compared whole
-/// with the Regions where the destination was found.
+/// with every Region where the destination is: the audited ones, and the enabled ones looked
+/// in.
 fn digest_mismatch(resource: &Resource, seen: &Seen, count: usize, hash: &str) -> Option<Mismatch> {
-    let found: Vec<String> = resource.found.iter().cloned().collect();
+    let mut found = resource.found.clone();
+    let mut gaps = Vec::new();
+    if let Some(why) = seen.unreadable.keys().next() {
+        gaps.push(format!("{why} could not be read"));
+    }
+    match &seen.enabled {
+        Enabled::Listed(enabled) => {
+            let elsewhere = enabled
+                .iter()
+                .filter(|r| !seen.read.contains(*r) && !seen.unreadable.contains_key(*r));
+            for region in elsewhere {
+                match seen.looked.get(&(region.clone(), resource.name.clone())) {
+                    Some(Ok(Some(owner))) if *owner == resource.owner_value => {
+                        found.insert(region.clone());
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => gaps.push(format!("{region} could not be read")),
+                }
+            }
+        }
+        Enabled::Failed(why) => gaps.push(why.clone()),
+        Enabled::NotAsked => {}
+    }
+    let found: Vec<String> = found.into_iter().collect();
     if RequestedRegions::digest_of(&found) == hash {
         return None;
     }
     let n = found.len();
-    Some(if !seen.unreadable.is_empty() {
+    let recorded = format!("its Region set ({count} Regions) is recorded only as a digest");
+    Some(if !gaps.is_empty() {
         Mismatch::Unknown(format!(
-            "its Region set ({count} Regions) is recorded only as a digest, which does not match              the {n} Region(s) where its destination was found, and some audited Regions could              not be read"
+            "{recorded}, which does not match the {n} Region(s) where its destination was \
+             found, and not every Region could be read ({})",
+            gaps.join("; ")
         ))
     } else if n > count {
         Mismatch::Unknown(format!(
-            "its Region set ({count} Regions) is recorded only as a digest, and its destination \
-             was found in more Regions than that ({n}), so which of them it asked for cannot be \
-             told"
+            "{recorded}, and its destination is in more Regions than that ({n}), so which of \
+             them it asked for cannot be told"
         ))
     } else {
         Mismatch::Uncovered(format!(
-            "its Region set ({count} Regions) is recorded only as a digest, which does not match \
-             the {n} audited Region(s) where its destination was found, so at least one Region \
-             lacks it; the digest cannot name which (audit every Region the resource lists, or \
-             compare its Regions with the Regions above)"
+            "{recorded}, which does not match the {n} Region(s) where its destination is ({}), \
+             so at least one Region it asks for lacks it; a digest cannot name which",
+            found.join(", ")
         ))
     })
 }

@@ -1,6 +1,7 @@
 //! What coverage reads beyond the audited Regions: ListRegions once, when some resource asks
-//! for every enabled Region, and a look for a resource's name in each Region it asks for that
-//! the audit was not asked to read. Read-only, paced, bounded by the audit's deadline.
+//! for every enabled Region or records its Regions as a digest, and a look for a resource's
+//! name in each Region it asks for (every enabled one, for a digest) that the audit was not
+//! asked to read. Read-only, paced, bounded by the audit's deadline.
 
 use super::coverage::{self, Enabled, Looked, Seen};
 use super::{Pace, OUT_OF_TIME, REGIONS_AT_ONCE};
@@ -12,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio::time::Instant;
 
 /// What coverage needs beyond the audited Regions: the enabled Regions (when some resource
-/// asks for every one), and a look for each resource's name in each Region it asks for that
+/// needs them), and a look for each resource's name in each Region it asks for that
 /// the audit was not asked to read, paced per Region, a few Regions at once.
 pub(super) struct CoverageReads<'a> {
     pub logs: &'a Destinations,
@@ -29,7 +30,7 @@ impl CoverageReads<'_> {
     ) -> Seen {
         let enabled = if resources
             .iter()
-            .any(coverage::Resource::asks_for_every_region)
+            .any(coverage::Resource::needs_enabled_regions)
         {
             self.enabled().await
         } else {

@@ -209,16 +209,37 @@ fn every_enabled_region_is_unknown_when_list_regions_fails() {
 }
 
 #[test]
-fn a_digest_is_compared_whole_and_names_no_region() {
+fn a_digest_is_compared_with_every_enabled_region_and_names_none() {
     let regions = ["eu-west-1", "us-east-1", "us-west-2"];
-    let digest = RequestedRegions::digest_of(&strings(&regions));
-    let spec = format!("n3:{digest}");
-    let all_read = seen(&regions);
-    let covered = resource(&regions, Some(&spec));
-    assert_eq!(judge(&covered, &all_read), Coverage::default());
+    let spec = format!("n3:{}", RequestedRegions::digest_of(&strings(&regions)));
+    let resource = resource(&["eu-west-1"], Some(&spec));
+    assert!(resource.needs_enabled_regions());
+    let mut seen = seen(&["eu-west-1"]);
+    seen.enabled = Enabled::Listed(strings(&[
+        "ap-south-1",
+        "eu-west-1",
+        "us-east-1",
+        "us-west-2",
+    ]));
+    assert_eq!(
+        resource.to_look_in(&seen),
+        strings(&["ap-south-1", "us-east-1", "us-west-2"])
+            .into_iter()
+            .collect()
+    );
+    let at = |region: &str| (region.to_owned(), "central".to_owned());
+    let ours = || Ok(Some(OWNER.to_owned()));
+    seen.looked = [
+        (at("ap-south-1"), Ok(None)),
+        (at("us-east-1"), ours()),
+        (at("us-west-2"), ours()),
+    ]
+    .into();
+    assert_eq!(judge(&resource, &seen), Coverage::default());
 
-    let short = resource(&regions[..2], Some(&spec));
-    let coverage = judge(&short, &all_read);
+    // Deleted in us-west-2: the digest no longer matches, and no Region can be named.
+    seen.looked.insert(at("us-west-2"), Ok(None));
+    let coverage = judge(&resource, &seen);
     assert!(coverage.is_uncovered());
     assert!(coverage.missing.is_empty());
     assert!(
@@ -229,12 +250,17 @@ fn a_digest_is_compared_whole_and_names_no_region() {
         "{coverage:?}"
     );
 
-    // Found in more Regions than the set has: which ones it asked for cannot be told.
-    let more = resource(
-        &["ap-south-1", "eu-west-1", "us-east-1", "us-west-2"],
-        Some(&spec),
-    );
-    let coverage = judge(&more, &all_read);
+    // A Region that could not be read leaves it unknown, not uncovered.
+    seen.looked
+        .insert(at("us-west-2"), Err("AccessDenied".into()));
+    let coverage = judge(&resource, &seen);
+    assert!(!coverage.is_uncovered(), "{coverage:?}");
+    assert_eq!(coverage.unknown.len(), 1, "{coverage:?}");
+
+    // In more Regions than the set has: which ones it asked for cannot be told.
+    seen.looked.insert(at("us-west-2"), ours());
+    seen.looked.insert(at("ap-south-1"), ours());
+    let coverage = judge(&resource, &seen);
     assert!(!coverage.is_uncovered());
     assert_eq!(coverage.unknown.len(), 1, "{coverage:?}");
 }

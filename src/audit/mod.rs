@@ -7,9 +7,9 @@
 //! (in the function's Region; a destination in another Region whose stack is not found there is
 //! looked for in its own Region, where another deployment of the provider may have made it).
 //! For coverage (after those, within the same deadline): one ListRegions when some resource
-//! asks for every enabled Region, and, in each Region a resource asks for that the audit was
-//! not asked to read, one DescribeDestinations by its name (and ListTagsForResource when one
-//! is there).
+//! asks for every enabled Region or records a digest, and, in each Region a resource asks for
+//! that the audit was not asked to read, one DescribeDestinations by its name (and
+//! ListTagsForResource when one is there).
 
 mod classify;
 mod coverage;
