@@ -189,8 +189,9 @@ impl Report {
             "Unverifiable": list(&self.unverifiable, Some("Reason")),
             "Uncovered": self.uncovered.iter().map(ResourceEntry::to_json).collect::<Vec<_>>(),
         });
-        // Only when something could not be read, so that a complete report has exactly the
-        // issue's five members.
+        // Only when something could not be read, so that a complete report has exactly its
+        // six members (`CoverageUnknown` and `EnabledRegions` likewise, only when they say
+        // something).
         if let (false, Some(object)) = (self.unreadable.is_empty(), result.as_object_mut()) {
             let unreadable: Vec<Value> = self
                 .unreadable
@@ -340,7 +341,8 @@ fn describe(set: Option<&RequestedRegions>) -> String {
 /// What puts an uncovered resource right.
 fn fix(resource: &Resource) -> String {
     let update = match resource.owner {
-        Owner::Provisioning => "send its provisioning Update event again with a new Revision",
+        // An event is processed whatever it carries: no Revision needed.
+        Owner::Provisioning => "send its provisioning Update event again",
         _ => "deploy its stack with a new Revision",
     };
     if resource.asks_for_every_region() {
