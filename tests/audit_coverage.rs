@@ -443,3 +443,44 @@ async fn a_region_set_recorded_as_a_digest_is_compared_whole_and_names_no_region
     );
     assert_eq!(coverage_record(&stack, 2).await["Uncovered"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_destination_written_before_the_region_set_was_kept_is_never_uncovered() {
+    let stack = Stack::start();
+    let (kept, lost) = ("me-south-1", "af-south-1");
+    let name = unique_name("cover-v1");
+    create_in(&stack, json!([kept, lost]), &name).await;
+    // As a provider without the Region set wrote it: v1, the same hashes, no Regions word.
+    let here = client_in(kept);
+    let arn = existing(&here, &name).await.arn;
+    let print = tags(&here, &arn)
+        .await
+        .remove(FINGERPRINT_TAG)
+        .unwrap_or_default();
+    let hashes: Vec<&str> = print
+        .split(' ')
+        .skip(1)
+        .filter(|word| !word.starts_with("Regions="))
+        .collect();
+    here.tag_resource()
+        .resource_arn(&arn)
+        .tags(FINGERPRINT_TAG, format!("v1 {}", hashes.join(" ")))
+        .send()
+        .await
+        .expect("fingerprint rewritten as v1");
+    delete_by_hand(lost, &name).await;
+
+    let since = stack.proxy.call_spans().len();
+    let result = audit(&stack, &[kept]).await;
+    // In sync (the hashes still match), and its coverage unknown: not reported, not looked for.
+    assert_eq!(
+        (&result["InSync"], &result["Uncovered"]),
+        (&json!(1), &json!([])),
+        "{result}"
+    );
+    assert_eq!(result.get("CoverageUnknown"), None, "{result}");
+    assert_eq!(
+        regions_called(&stack, "DescribeDestinations", since),
+        [kept]
+    );
+}
