@@ -484,3 +484,32 @@ async fn a_destination_written_before_the_region_set_was_kept_is_never_uncovered
         [kept]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_that_does_not_answer_leaves_coverage_unknown_and_the_report_still_comes_back() {
+    let stack = Stack::start();
+    let (audited, silent) = ("ap-east-1", "ap-southeast-2");
+    let name = unique_name("cover-slow");
+    create_in(&stack, json!([audited, silent]), &name).await;
+    stack.proxy.hang(&format!("{silent}/DescribeDestinations"));
+    let answer = stack
+        .runtime
+        .invoke(
+            json!({"Audit": {"Regions": [audited]}}),
+            std::time::Duration::from_secs(8),
+        )
+        .await;
+    let Outcome::Response(result) = answer.outcome else {
+        panic!("no report before the deadline: {:?}", answer.outcome);
+    };
+    assert_eq!(result["InSync"], 1, "{result}");
+    assert_eq!(result["Uncovered"], json!([]), "{result}");
+    let reason = result["CoverageUnknown"][0]["Reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!("{silent} could not be read"))
+            && reason.contains("ran out of time"),
+        "{result}"
+    );
+}
