@@ -382,21 +382,7 @@ async fn the_local_command_prints_a_table_with_a_progress_line_and_writes_nothin
         .expect("policy edited by hand");
     let calls_before = stack.proxy.calls().len();
     // Run by a person: credentials and Region from their environment, no Lambda runtime.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
-        .args(["audit", "--regions", region])
-        .env_clear()
-        .envs([
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/dev/null"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        ])
-        .output()
-        .await
-        .expect("the command runs");
+    let output = audit_command(&stack, &["audit", "--regions", region]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");

@@ -99,22 +99,8 @@ fn regions_called(stack: &Stack, op: &str, since: usize) -> Vec<String> {
 }
 
 /// `cfn-logs-destination audit --regions REGIONS`, as a person runs it: (exit code, stdout).
-async fn audit_command(stack: &Stack, regions: &str) -> (Option<i32>, String) {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
-        .args(["audit", "--regions", regions])
-        .env_clear()
-        .envs([
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/dev/null"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        ])
-        .output()
-        .await
-        .expect("the command runs");
+async fn audit_table(stack: &Stack, regions: &str) -> (Option<i32>, String) {
+    let output = audit_command(stack, &["audit", "--regions", regions]).await;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     // Shown with --nocapture: the table as a person sees it.
     println!("{stdout}");
@@ -172,7 +158,7 @@ async fn a_destination_deleted_by_hand_in_a_listed_region_is_uncovered_naming_th
     assert_eq!(both["Uncovered"], uncovered, "{both}");
 
     // The table a person sees names the Region and the fix; exit 1 as for drift.
-    let (code, table) = audit_command(&stack, kept).await;
+    let (code, table) = audit_table(&stack, kept).await;
     assert_eq!(code, Some(1), "{table}");
     let logical = create["LogicalResourceId"].as_str().unwrap_or_default();
     let row: Vec<&str> = table
@@ -286,7 +272,7 @@ async fn every_enabled_region_is_uncovered_in_a_region_enabled_since_until_a_new
         &name,
     )
     .await;
-    let (code, table) = audit_command(&stack, "us-east-2").await;
+    let (code, table) = audit_table(&stack, "us-east-2").await;
     assert_eq!(code, Some(1), "{table}");
     let row = table
         .lines()

@@ -73,3 +73,23 @@ pub async fn logged(stack: &Stack, what: &str, name: &str) -> (bool, String) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// The binary run by a person (`cfn-logs-destination ARGS`): credentials and Region from the
+/// environment, every call through the stack's proxy, no Lambda runtime.
+pub async fn audit_command(stack: &Stack, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
+        .args(args)
+        .env_clear()
+        .envs([
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", "/dev/null"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ])
+        .output()
+        .await
+        .expect("the command runs")
+}
