@@ -41,7 +41,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lists this provider's destinations that drifted from their stacks or outlived them.
+    /// Lists this provider's destinations that drifted from their stacks or outlived them, and
+    /// resources with no destination in a Region they ask for.
     #[command(version, after_help = AUDIT_AFTER_HELP)]
     Audit(AuditArgs),
 }
