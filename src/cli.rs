@@ -5,6 +5,7 @@
 
 use crate::audit::{self, Home, Progress};
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::{region_list, regions_setting, AUDIT_REGIONS};
 use crate::partitions::{partition_of, unknown_region};
 use crate::response::ReplySender;
@@ -27,8 +28,9 @@ const AFTER_HELP: &str = "Without a subcommand, the binary is the Lambda functio
     under `cargo lambda watch` or `sam local`.";
 const AUDIT_AFTER_HELP: &str = "Credentials and Region come from the SDK's usual environment \
     (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL for an emulator).\n\n\
-    Exit status: 0 nothing drifted or orphaned; 1 something drifted or is orphaned; 2 the \
-    audit could not run, or a Region could not be read.";
+    Exit status: 0 nothing drifted, orphaned or uncovered; 1 something drifted, is orphaned, \
+    or is uncovered (a Region it asks for has no destination); 2 the audit could not run, a \
+    Region could not be read, or a resource's coverage could not be checked.";
 
 #[derive(Debug, Parser)]
 #[command(name = "cfn-logs-destination", version, about = ABOUT, after_help = AFTER_HELP)]
@@ -39,7 +41,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Lists this provider's destinations that drifted from their stacks or outlived them.
+    /// Lists this provider's destinations that drifted from their stacks or outlived them, and
+    /// resources with no destination in a Region they ask for.
     #[command(version, after_help = AUDIT_AFTER_HELP)]
     Audit(AuditArgs),
 }
@@ -154,6 +157,7 @@ async fn run_audit(
         cross_account,
         progress: Some(progress),
         until: None,
+        enabled_regions: EnabledRegions::new(config),
     };
     let report = audit::audit(logs, stacks, home, scope).await;
     if std::io::stderr().is_terminal() {
@@ -168,11 +172,15 @@ async fn run_audit(
     exit_status(&report)
 }
 
-/// 2 when a Region could not be read, else 1 when anything drifted or is orphaned, else 0.
+/// 2 when a Region or a resource's coverage could not be read, else 1 when anything drifted,
+/// is orphaned or is uncovered, else 0.
 pub fn exit_status(report: &audit::Report) -> i32 {
-    if !report.unreadable.is_empty() {
+    if !report.unreadable.is_empty() || !report.coverage_unknown.is_empty() {
         2
-    } else if !report.drifted.is_empty() || !report.orphaned.is_empty() {
+    } else if !report.drifted.is_empty()
+        || !report.orphaned.is_empty()
+        || !report.uncovered.is_empty()
+    {
         1
     } else {
         0

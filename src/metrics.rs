@@ -412,7 +412,10 @@ fn print_document(document: &Value) {
 }
 
 mod audit;
-pub use audit::{audit_document, publish_audit, AuditFigures};
+pub use audit::{
+    audit_document, coverage_document, publish_audit, publish_coverage, AuditFigures,
+    CoverageFigures,
+};
 
 #[cfg(test)]
 mod tests;

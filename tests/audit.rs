@@ -13,19 +13,6 @@ use serde_json::{json, Value};
 use support::cloudformation::{self, Shown};
 use support::*;
 
-/// The stack's resource as CloudFormation shows it once the operation finished.
-fn show_complete(request: &Value, name: &str) {
-    show(request, "CREATE_COMPLETE", name);
-}
-
-fn show(request: &Value, status: &str, name: &str) {
-    cloudformation::show(
-        request["StackId"].as_str().unwrap_or_default(),
-        request["LogicalResourceId"].as_str().unwrap_or_default(),
-        Shown::new(status, status, name),
-    );
-}
-
 /// Creates `name` in `region` only, with a policy and a user tag, through the function.
 async fn create_in(stack: &Stack, region: &str, name: &str) -> Value {
     let mut properties = props_with(name, "Regions", json!([region]));
@@ -40,20 +27,7 @@ async fn create_in(stack: &Stack, region: &str, name: &str) -> Value {
 
 /// Runs `{"Audit": {"Regions": [region]}}`, checks that it wrote nothing, and returns its result.
 async fn audit(stack: &Stack, region: &str) -> Value {
-    let answer = stack.invoke(&json!({"Audit": {"Regions": [region]}})).await;
-    assert_eq!(
-        writes(&answer.calls),
-        Vec::<&String>::new(),
-        "the audit wrote"
-    );
-    assert!(answer.puts.is_empty(), "the audit PUT a reply");
-    match answer.invocation.outcome {
-        Outcome::Response(result) => result,
-        other => panic!(
-            "the audit did not succeed: {other:?}\n{}",
-            stack.function.logs()
-        ),
-    }
+    audit_with(stack, &json!({"Audit": {"Regions": [region]}})).await
 }
 
 fn entry(stack_request: &Value, name: &str, region: &str) -> Value {
@@ -68,41 +42,14 @@ fn entry(stack_request: &Value, name: &str, region: &str) -> Value {
 fn drifted(request: &Value, name: &str, region: &str, aspects: &[&str]) -> Value {
     let mut entry = entry(request, name, region);
     entry["Aspects"] = json!(aspects);
-    json!({"Checked": 1, "InSync": 0, "Drifted": [entry], "Orphaned": [], "Unverifiable": []})
+    json!({"Checked": 1, "InSync": 0, "Drifted": [entry], "Orphaned": [], "Unverifiable": [],
+           "Uncovered": []})
 }
 
-const IN_SYNC: fn() -> Value =
-    || json!({"Checked": 1, "InSync": 1, "Drifted": [], "Orphaned": [], "Unverifiable": []});
-
-/// The newest audit EMF record for `region`. The function prints it before the invocation
-/// ends, but the rig reads the process's output on its own thread: wait for it.
-async fn region_record(stack: &Stack, region: &str) -> Value {
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let metrics = stack.function.metrics();
-        if let Some(record) = metrics.iter().rev().find(|m| m["Region"] == region) {
-            return record.clone();
-        }
-        assert!(
-            std::time::Instant::now() < end,
-            "no audit record for {region}: {metrics:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits (bounded) for a log line holding both `what` and `name`, and returns the logs.
-async fn logged(stack: &Stack, what: &str, name: &str) -> (bool, String) {
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let logs = stack.function.logs();
-        let found = logs.lines().any(|l| l.contains(what) && l.contains(name));
-        if found || std::time::Instant::now() >= end {
-            return (found, logs);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
+const IN_SYNC: fn() -> Value = || {
+    json!({"Checked": 1, "InSync": 1, "Drifted": [], "Orphaned": [], "Unverifiable": [],
+           "Uncovered": []})
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_untouched_destination_is_in_sync_and_one_record_per_region_is_written() {
@@ -193,7 +140,8 @@ async fn a_destination_whose_stack_was_deleted_is_orphaned() {
     assert_eq!(
         result,
         json!({"Checked": 1, "InSync": 0, "Drifted": [],
-               "Orphaned": [entry(&request, &name, region)], "Unverifiable": []})
+               "Orphaned": [entry(&request, &name, region)], "Unverifiable": [],
+               "Uncovered": []})
     );
     let (found, logs) = logged(&stack, "audit: orphaned destination", &name).await;
     assert!(found, "no log record for the orphan:\n{logs}");
@@ -212,7 +160,8 @@ async fn a_destination_without_our_tag_is_not_listed() {
     };
     assert_eq!(
         result,
-        json!({"Checked": 0, "InSync": 0, "Drifted": [], "Orphaned": [], "Unverifiable": []})
+        json!({"Checked": 0, "InSync": 0, "Drifted": [], "Orphaned": [], "Unverifiable": [],
+               "Uncovered": []})
     );
     // It was read (listed, its tags looked at), and nothing else was done.
     assert_eq!(
@@ -433,21 +382,7 @@ async fn the_local_command_prints_a_table_with_a_progress_line_and_writes_nothin
         .expect("policy edited by hand");
     let calls_before = stack.proxy.calls().len();
     // Run by a person: credentials and Region from their environment, no Lambda runtime.
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_cfn-logs-destination"))
-        .args(["audit", "--regions", region])
-        .env_clear()
-        .envs([
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("AWS_ENDPOINT_URL", stack.proxy.endpoint().as_str()),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", "/dev/null"),
-            ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        ])
-        .output()
-        .await
-        .expect("the command runs");
+    let output = audit_command(&stack, &["audit", "--regions", region]).await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
@@ -468,7 +403,7 @@ async fn the_local_command_prints_a_table_with_a_progress_line_and_writes_nothin
     );
     assert_eq!(
         lines[2],
-        "1 checked in 1 Region(s): 0 in sync, 1 drifted, 0 orphaned, 0 unverifiable"
+        "1 checked in 1 Region(s): 0 in sync, 1 drifted, 0 orphaned, 0 unverifiable, 0 uncovered"
     );
     assert!(
         stderr.contains(&format!(

@@ -6,20 +6,30 @@
 //! destination, paced; then one DescribeStackResource per stack resource that owns any
 //! (in the function's Region; a destination in another Region whose stack is not found there is
 //! looked for in its own Region, where another deployment of the provider may have made it).
+//! For coverage (after those, within the same deadline): one ListRegions when some resource
+//! asks for every enabled Region or records a digest, and, in each Region a resource asks for
+//! that the audit was not asked to read, one DescribeDestinations by its name (and
+//! ListTagsForResource when one is there).
 
 mod classify;
+mod coverage;
+mod coverage_reads;
 mod report;
 mod table;
 
 pub use classify::{classify, owner_of, Home, Lookup, Owner, Status};
-pub use report::{Entry, Report};
+pub use coverage::Enabled;
+pub use report::{Entry, Report, ResourceEntry};
 pub use table::table;
 
 use crate::destinations::{AwsError, Destination, Destinations};
+use crate::enabled_regions::EnabledRegions;
 use crate::lifecycle::OWNER_TAG;
 use crate::stacks::Stacks;
+use coverage::Found;
+use coverage_reads::CoverageReads;
 use futures_util::StreamExt;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,6 +78,8 @@ pub struct Scope {
     /// `Unreadable`, a stack resource not asked about by the end leaves its destination
     /// `Unverifiable`, so that a report always comes back (`None`: no limit).
     pub until: Option<Instant>,
+    /// Asked (once) only when some resource asks for every enabled Region.
+    pub enabled_regions: EnabledRegions,
 }
 
 /// Runs the audit.
@@ -77,6 +89,7 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         cross_account,
         progress,
         until,
+        enabled_regions,
     } = scope;
     // A quarter of the time is kept for CloudFormation's answers, so that one Region that
     // does not answer leaves the others' destinations checked.
@@ -121,8 +134,14 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
         owned.extend(part.owned);
         unreadable.extend(part.problem);
     }
+    let read_whole: BTreeSet<String> = regions
+        .iter()
+        .filter(|region| !unreadable.contains_key(*region))
+        .cloned()
+        .collect();
     let lookups = look_up_stacks(&stacks, &home, &owned, cross_account, until).await;
     let mut report = Report::new(&regions);
+    let mut covered_by = Vec::new();
     for item in owned {
         let lookup = match &item.owner {
             Owner::Stack {
@@ -135,10 +154,39 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
             _ => Lookup::NotAsked,
         };
         let status = classify(&item.destination, &item.tags, &item.owner, &lookup);
+        // An orphan's stack resource no longer holds it, and a value this provider does not
+        // write names no resource: neither has a Region set to cover.
+        let counts =
+            !matches!(status, Status::Orphaned(_)) && !matches!(item.owner, Owner::Unreadable(_));
         report.add(&item, status);
+        if counts {
+            covered_by.push(item);
+        }
+    }
+    let resources = coverage::resources(covered_by.iter().map(found));
+    let reads = CoverageReads {
+        logs: &logs,
+        enabled_regions: &enabled_regions,
+        until,
+    };
+    let seen = reads.run(&resources, read_whole, unreadable.clone()).await;
+    for resource in &resources {
+        report.add_coverage(resource, coverage::judge(resource, &seen));
+    }
+    if let Enabled::Listed(enabled) = seen.enabled {
+        report.enabled_regions = Some(enabled);
     }
     report.unreadable = unreadable;
     report.finish()
+}
+
+fn found(item: &Owned) -> Found<'_> {
+    Found {
+        region: &item.region,
+        name: &item.destination.name,
+        tags: &item.tags,
+        owner: &item.owner,
+    }
 }
 
 /// One Region: every destination, and the tags of each.
@@ -286,7 +334,7 @@ async fn ask(stacks: Stacks, stack_id: String, logical_id: String) -> Lookup {
 }
 
 /// At most [`CALLS_PER_SECOND`] calls a second: each call waits its turn.
-struct Pace {
+pub(super) struct Pace {
     next: std::sync::Mutex<Instant>,
 }
 

@@ -1,8 +1,10 @@
 //! The report as a table, for the local command.
 
-use super::report::{Entry, Report};
+use super::report::{Entry, Report, ResourceEntry};
 
-/// One row per drifted, orphaned and unverifiable destination, then a summary line.
+/// One row per drifted, orphaned and unverifiable destination, one per uncovered resource
+/// (its missing Regions in the Region column) and per resource whose coverage is unknown, then
+/// a summary line.
 pub fn table(report: &Report) -> String {
     let mut rows: Vec<[String; 5]> = vec![[
         "STATUS".into(),
@@ -12,16 +14,24 @@ pub fn table(report: &Report) -> String {
         "DETAIL".into(),
     ]];
     let row = |status: &str, e: &Entry, detail: String| {
-        let resource = match (&e.stack_id, &e.logical_id) {
-            (Some(stack), Some(logical)) => format!("{}/{logical}", stack_name(stack)),
-            (Some(stack), None) => stack_name(stack).to_owned(),
-            _ => "-".into(),
-        };
         [
             status.to_owned(),
             e.region.clone(),
             e.name.clone(),
-            resource,
+            resource(&e.stack_id, &e.logical_id),
+            detail,
+        ]
+    };
+    let resource_row = |status: &str, e: &ResourceEntry, detail: String| {
+        let regions = match e.regions.is_empty() {
+            true => "-".to_owned(),
+            false => e.regions.join(","),
+        };
+        [
+            status.to_owned(),
+            regions,
+            e.name.clone(),
+            resource(&e.stack_id, &e.logical_id),
             detail,
         ]
     };
@@ -43,6 +53,18 @@ pub fn table(report: &Report) -> String {
             .iter()
             .map(|e| row("Unverifiable", e, e.detail.join("; "))),
     );
+    rows.extend(
+        report
+            .uncovered
+            .iter()
+            .map(|e| resource_row("Uncovered", e, format!("{}; fix: {}", e.reason, e.fix))),
+    );
+    rows.extend(
+        report
+            .coverage_unknown
+            .iter()
+            .map(|e| resource_row("CoverageUnknown", e, e.reason.clone())),
+    );
     let mut out = String::new();
     if rows.len() > 1 {
         let widths: Vec<usize> = (0..4)
@@ -62,19 +84,34 @@ pub fn table(report: &Report) -> String {
         out.push_str(&format!("Unreadable  {region}  {why}\n"));
     }
     out.push_str(&format!(
-        "{} checked in {} Region(s): {} in sync, {} drifted, {} orphaned, {} unverifiable{}\n",
+        "{} checked in {} Region(s): {} in sync, {} drifted, {} orphaned, {} unverifiable, {} \
+         uncovered{}{}\n",
         report.checked(),
         report.regions.len(),
         report.in_sync,
         report.drifted.len(),
         report.orphaned.len(),
         report.unverifiable.len(),
+        report.uncovered.len(),
+        match report.coverage_unknown.len() {
+            0 => String::new(),
+            n => format!(", {n} with coverage unknown"),
+        },
         match report.unreadable.len() {
             0 => String::new(),
             n => format!(", {n} Region(s) unreadable"),
         }
     ));
     out
+}
+
+/// `STACK/LogicalId`, the stack alone when the logical id is lost, `-` for provisioning.
+fn resource(stack_id: &Option<String>, logical_id: &Option<String>) -> String {
+    match (stack_id, logical_id) {
+        (Some(stack), Some(logical)) => format!("{}/{logical}", stack_name(stack)),
+        (Some(stack), None) => stack_name(stack).to_owned(),
+        _ => "-".into(),
+    }
 }
 
 /// `arn:...:stack/NAME/UUID` → NAME.
@@ -135,8 +172,47 @@ mod tests {
         assert!(lines[3].contains("me-south-1"), "{text}");
         assert_eq!(
             lines[4],
-            "4 checked in 1 Region(s): 2 in sync, 1 drifted, 1 orphaned, 0 unverifiable, 1 \
-             Region(s) unreadable"
+            "4 checked in 1 Region(s): 2 in sync, 1 drifted, 1 orphaned, 0 unverifiable, 0 \
+             uncovered, 1 Region(s) unreadable"
         );
+    }
+
+    #[test]
+    fn an_uncovered_resource_names_its_missing_regions_and_the_fix() {
+        let uncovered = ResourceEntry {
+            name: "central".into(),
+            stack_id: Some("arn:aws:cloudformation:us-east-1:1:stack/app/u".into()),
+            logical_id: Some("Destination".into()),
+            requested: None,
+            regions: vec!["ap-east-1".into(), "eu-west-1".into()],
+            reason: "its destination is not in ap-east-1, eu-west-1".into(),
+            fix: "deploy its stack with a new Revision".into(),
+        };
+        let report = Report {
+            in_sync: 1,
+            uncovered: vec![uncovered],
+            regions: [("us-east-1".to_owned(), Counts::default())].into(),
+            ..Report::default()
+        };
+        let text = table(&report);
+        let lines: Vec<&str> = text.lines().collect();
+        let row: Vec<&str> = lines[1]
+            .split("  ")
+            .map(str::trim)
+            .filter(|cell| !cell.is_empty())
+            .collect();
+        assert_eq!(
+            row,
+            [
+                "Uncovered",
+                "ap-east-1,eu-west-1",
+                "central",
+                "app/Destination",
+                "its destination is not in ap-east-1, eu-west-1; fix: deploy its stack with a \
+                 new Revision"
+            ],
+            "{text}"
+        );
+        assert!(lines[2].ends_with("0 unverifiable, 1 uncovered"), "{text}");
     }
 }

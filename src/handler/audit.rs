@@ -42,6 +42,7 @@ impl App {
             progress: None,
             // Room to log and publish the report before the watchdog would stop the work.
             until: Some(budget.work_until - REPORT_TIME),
+            enabled_regions: self.enabled_regions.clone(),
         };
         let work = audit::audit(
             self.destinations.clone(),

@@ -1,5 +1,6 @@
 //! The audit's figures: one EMF line per audited Region, `Checked`, `Drifted`, `Orphaned` and
-//! `Unreadable` by `Region` and without dimensions (what the template's alarms watch).
+//! `Unreadable` by `Region` and without dimensions (what the template's alarms watch); and one
+//! line per audit for coverage, `Uncovered` and `CoverageUnknown`, without dimensions.
 
 use super::{namespace, now_ms, print_document};
 use serde_json::{json, Value};
@@ -34,6 +35,35 @@ pub fn audit_document(namespace: &str, timestamp_ms: u64, region: &str, f: Audit
     })
 }
 
+/// The coverage of one audit: resources, not destinations, so one line without dimensions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CoverageFigures {
+    /// Resources whose Region set includes a Region where their destination is not.
+    pub uncovered: u32,
+    /// Resources whose coverage could not be checked.
+    pub unknown: u32,
+}
+
+pub fn coverage_document(namespace: &str, timestamp_ms: u64, f: CoverageFigures) -> Value {
+    json!({
+        "_aws": {"Timestamp": timestamp_ms, "CloudWatchMetrics": [{
+            "Namespace": namespace,
+            "Dimensions": [[]],
+            "Metrics": [
+                {"Name": "Uncovered", "Unit": "Count"},
+                {"Name": "CoverageUnknown", "Unit": "Count"},
+            ],
+        }]},
+        "Uncovered": f.uncovered,
+        "CoverageUnknown": f.unknown,
+    })
+}
+
+/// Writes the coverage line.
+pub fn publish_coverage(figures: CoverageFigures) {
+    print_document(&coverage_document(&namespace(), now_ms(), figures));
+}
+
 /// Writes one Region's line.
 pub fn publish_audit(region: &str, figures: AuditFigures) {
     print_document(&audit_document(&namespace(), now_ms(), region, figures));
@@ -65,5 +95,21 @@ mod tests {
         assert_eq!(directive["Namespace"], "ns");
         assert_eq!(directive["Dimensions"], json!([["Region"], []]));
         assert_eq!(document["_aws"]["Timestamp"], 7);
+    }
+
+    #[test]
+    fn coverage_is_one_document_without_dimensions() {
+        let figures = CoverageFigures {
+            uncovered: 2,
+            unknown: 1,
+        };
+        let document = coverage_document("ns", 7, figures);
+        assert_eq!(
+            (&document["Uncovered"], &document["CoverageUnknown"]),
+            (&json!(2), &json!(1))
+        );
+        let directive = &document["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Dimensions"], json!([[]]));
+        assert_eq!(document.get("Region"), None);
     }
 }

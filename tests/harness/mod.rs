@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Duration;
 
+mod audit;
+#[allow(unused_imports)] // Only the audit suites use them.
+pub use audit::*;
 mod regions;
 #[allow(unused_imports)] // Only the Regions suites use them.
 pub use regions::*;
