@@ -1,6 +1,7 @@
 //! The command line: `cfn-logs-destination audit [--regions R1,R2] [--stack-region R] [--json]`,
 //! the audit for people, run with the user's own credentials (the SDK's usual environment,
-//! profile and Region), a table on stdout, a progress line on stderr. Without a subcommand the
+//! profile and Region), a table on stdout, a progress line on stderr; and
+//! `cfn-logs-destination preview --change-set ARN [--json]` ([`preview`]). Without a subcommand the
 //! binary is the Lambda function, which only Lambda's environment can run.
 
 use crate::audit::{self, Home, Progress};
@@ -17,6 +18,9 @@ use aws_config::BehaviorVersion;
 use clap::{Args, Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
+
+mod preview;
+pub use preview::{preview, PreviewArgs};
 
 /// The environment variable Lambda sets for the function's runtime.
 pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
@@ -45,6 +49,10 @@ pub enum Command {
     /// resources with no destination in a Region they ask for.
     #[command(version, after_help = AUDIT_AFTER_HELP)]
     Audit(AuditArgs),
+    /// Shows what executing a change set would do to this provider's destinations, per
+    /// resource and Region, without writing anything.
+    #[command(version, after_help = preview::PREVIEW_AFTER_HELP)]
+    Preview(PreviewArgs),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
@@ -72,7 +80,7 @@ pub fn usage_outside_lambda() -> String {
 
 /// The Region configured in the environment or the profile, without asking instance metadata
 /// (its timeouts and warnings are noise on a workstation).
-async fn configured_region() -> Option<String> {
+pub(crate) async fn configured_region() -> Option<String> {
     RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
         .or_else(ProfileFileRegionProvider::new())
         .region()

@@ -4,7 +4,9 @@
 //! whenever a ResponseURL can be found in it: a request that is never answered hangs its stack.
 
 mod audit_request;
+mod preview_request;
 pub use audit_request::{region_list, regions_setting, AuditRequest, AUDIT_REGIONS};
+pub use preview_request::PreviewRequest;
 
 use aws_lambda_events::event::cloudformation::provider::CloudFormationCustomResourceRequest as ProviderRequest;
 use aws_lambda_events::event::cloudformation::CloudFormationCustomResourceRequest;
@@ -13,7 +15,8 @@ use serde_json::Value;
 const EXPECTED: &str = "expected a CloudFormation custom resource request (RequestType, \
      ResponseURL, ...), an SNS notification carrying one, an EventBridge event whose detail has \
      RequestType and ResourceProperties, a CDK provider-framework request (RequestType \
-     without ResponseURL), or an audit ({\"Audit\": {}})";
+     without ResponseURL), an audit ({\"Audit\": {}}), or a preview ({\"Preview\": \
+     {\"ChangeSet\": ARN}})";
 
 /// Where and how to answer one CloudFormation request: the fields copied back verbatim.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -91,6 +94,8 @@ pub enum Incoming {
     EventBridge(Box<ProvisionRequest>),
     /// The drift and orphan audit: reads only, answered by the invocation's result.
     Audit(AuditRequest),
+    /// The preview of a change set: reads only, answered by the invocation's result.
+    Preview(PreviewRequest),
     /// Something with a ResponseURL that is not a valid request: it still gets a FAILED reply.
     Malformed {
         target: ReplyTarget,
@@ -134,6 +139,14 @@ pub fn classify(payload: Value) -> Incoming {
         return match AuditRequest::parse(audit) {
             Ok(request) => Incoming::Audit(request),
             Err(problem) => Incoming::Unrecognised(format!("not a valid audit request: {problem}")),
+        };
+    }
+    if let (Some(preview), None) = (payload.get("Preview"), payload.get("RequestType")) {
+        return match PreviewRequest::parse(preview) {
+            Ok(request) => Incoming::Preview(request),
+            Err(problem) => {
+                Incoming::Unrecognised(format!("not a valid preview request: {problem}"))
+            }
         };
     }
     if payload.get("RequestType").is_some() {

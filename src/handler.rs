@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 mod audit;
 mod failure;
+mod preview;
 mod provisioning;
 mod reply;
 
@@ -178,6 +179,7 @@ impl App {
             }
             Incoming::EventBridge(request) => self.provision(*request, context).await,
             Incoming::Audit(request) => self.audit(request, context).await,
+            Incoming::Preview(request) => self.preview(request, context).await,
             Incoming::Malformed {
                 target,
                 request_type,

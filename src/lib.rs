@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod mode;
 pub mod partitions;
+pub mod preview;
 pub mod properties;
 pub mod public_policy;
 pub mod response;

@@ -35,6 +35,12 @@ async fn main() -> Result<(), Error> {
             }
             std::process::exit(cli::audit(args).await);
         }
+        Some(Command::Preview(args)) => {
+            if std::env::var("RUST_LOG").is_ok() {
+                lambda_runtime::tracing::init_default_subscriber();
+            }
+            std::process::exit(cli::preview(args).await);
+        }
         None if env_value(RUNTIME_API).is_none() => {
             eprintln!("{}", cli::usage_outside_lambda());
             std::process::exit(2);

@@ -60,6 +60,11 @@ impl Mode {
                 "an audit; the custom resource function audits every destination of this \
                  provider, provisioning's included",
             ),
+            // The preview reads change sets, which only the custom resource function's role may.
+            (Mode::Provisioning, Incoming::Preview(_)) => Some(
+                "a preview; the custom resource function previews change sets of its own \
+                 account and Region",
+            ),
             (Mode::Provisioning, Incoming::Provider(_)) => {
                 Some("a CDK provider-framework request; use the custom resource function")
             }
@@ -132,6 +137,11 @@ mod tests {
         assert!(Mode::CustomResource.admits(&audit).is_ok());
         let refused = Mode::Provisioning.admits(&audit).expect_err("refused");
         assert!(refused.contains("an audit"), "{refused}");
+        let preview = classify(json!({"Preview": {
+            "ChangeSet": "arn:aws:cloudformation:us-east-1:123456789012:changeSet/c/1"}}));
+        assert!(Mode::CustomResource.admits(&preview).is_ok());
+        let refused = Mode::Provisioning.admits(&preview).expect_err("refused");
+        assert!(refused.contains("a preview"), "{refused}");
         let unknown = classify(json!({"hello": "world"}));
         assert!(Mode::Provisioning.admits(&unknown).is_ok());
     }

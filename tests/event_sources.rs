@@ -48,7 +48,8 @@ fn every_sample_event_is_understood() {
             Incoming::CloudFormation(_)
             | Incoming::Provider(_)
             | Incoming::EventBridge(_)
-            | Incoming::Audit(_) => true,
+            | Incoming::Audit(_)
+            | Incoming::Preview(_) => true,
             Incoming::Malformed { .. } | Incoming::Unrecognised(_) => false,
         };
         assert!(accepted, "{path:?} is not accepted by the classifier");

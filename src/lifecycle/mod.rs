@@ -9,6 +9,8 @@
 //! 5. [`outcome`]: the reply or the provisioning result, and the undoing of a failure, from
 //!    the plan, the results and the record.
 //!
+//! [`foresee`] runs the first three for a request not sent yet (the preview of a change set).
+//!
 //! The rules that keep users safe: a destination this provider creates carries an ownership
 //! tag, set by TagResource right after PutDestination (AWS refuses tags in PutDestination); a
 //! destination that is not ours is never changed or deleted; a failed Create answers with an id
@@ -22,6 +24,7 @@ mod checks;
 pub mod expansion;
 mod fan;
 pub mod fingerprint;
+mod foresee;
 mod history;
 mod intent;
 mod issued;
@@ -41,7 +44,9 @@ use crate::destinations::Destinations;
 use crate::enabled_regions::EnabledRegions;
 use crate::event::{CfnRequest, ProvisionRequest, RequestKind};
 
-pub use authority::PROVISIONING_OWNER;
+pub use authority::{Tags, PROVISIONING_OWNER};
+pub use foresee::{foresee, Foreseen, Outcome};
+pub use intent::Operation;
 pub use names::{
     destination_arn, failed_create_id, generated_name, owner_tag_value, Home, OWNER_TAG,
 };

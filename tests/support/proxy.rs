@@ -490,7 +490,7 @@ async fn respond(
 fn is_cloudformation(op: &str) -> bool {
     matches!(
         op,
-        "DescribeStackResource" | "DescribeStacks" | "DescribeStackEvents"
+        "DescribeStackResource" | "DescribeStacks" | "DescribeStackEvents" | "DescribeChangeSet"
     )
 }
 

@@ -1,0 +1,209 @@
+//! `cfn-logs-destination preview`: what executing a change set would do to this provider's
+//! destinations, read with the user's own credentials; nothing is written.
+
+use super::configured_region;
+use crate::destinations::Destinations;
+use crate::event::{CfnRequest, ReplyTarget, RequestKind};
+use crate::partitions::{partition_of, unknown_region};
+use crate::preview::{self, Report, Served};
+use crate::response::ReplySender;
+use crate::stacks::Stacks;
+use aws_config::BehaviorVersion;
+use clap::{ArgGroup, Args};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub const PREVIEW_AFTER_HELP: &str = "Credentials come from the SDK's usual environment \
+    (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL for an emulator); they need \
+    cloudformation:DescribeChangeSet (or DescribeStacks and DescribeStackResource with \
+    --stack) and the CloudWatch Logs reads logs:DescribeDestinations and \
+    logs:ListTagsForResource. The change set's Region and account are where the destinations \
+    are read.\n\n\
+    Exit status: 0 nothing would be refused; 1 some request would fail; 2 the preview could \
+    not run.";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args)]
+#[command(group(ArgGroup::new("what").required(true).args(["change_set", "stack"])))]
+pub struct PreviewArgs {
+    /// The change set's ARN (as `aws cloudformation create-change-set` prints it)
+    #[arg(long, value_name = "ARN")]
+    pub change_set: Option<String>,
+    /// A change not yet in a change set: the stack's name or id
+    #[arg(long, value_name = "NAME", requires_all = ["logical_id", "properties"])]
+    pub stack: Option<String>,
+    /// With --stack: the resource's logical id
+    #[arg(long, value_name = "ID", requires = "stack")]
+    pub logical_id: Option<String>,
+    /// With --stack: a JSON file of the resource's new properties
+    #[arg(long, value_name = "FILE", requires = "stack")]
+    pub properties: Option<PathBuf>,
+    /// With --stack, for a resource that exists: a JSON file of the properties it was last
+    /// deployed with (CloudFormation sends them with the Update)
+    #[arg(long, value_name = "FILE", requires = "stack")]
+    pub old_properties: Option<PathBuf>,
+    /// The provider function's ARN: generic AWS::CloudFormation::CustomResource resources
+    /// whose ServiceToken is this function are previewed too
+    #[arg(long, value_name = "ARN")]
+    pub service_token: Option<String>,
+    /// Print the preview as data (JSON), instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the preview from the command line; returns the exit status.
+pub async fn preview(args: PreviewArgs) -> i32 {
+    match run(&args).await {
+        Ok(report) => {
+            let output = if args.json {
+                format!("{:#}\n", serde_json::json!(report))
+            } else {
+                preview::render(&report)
+            };
+            let _ = std::io::stdout().write_all(output.as_bytes());
+            exit_status(&report)
+        }
+        Err(problem) => {
+            eprintln!("cfn-logs-destination preview: {problem}");
+            2
+        }
+    }
+}
+
+/// 1 when some request would be refused, else 0.
+pub fn exit_status(report: &Report) -> i32 {
+    i32::from(report.refused > 0)
+}
+
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:...` → (partition, Region, account).
+fn placed(arn: &str) -> Option<(String, String, String)> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", partition, _, region, account, _]
+            if !partition.is_empty() && !region.is_empty() && account.len() == 12 =>
+        {
+            Some((
+                partition.to_string(),
+                region.to_string(),
+                account.to_string(),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The function ARN the engine places destinations with: the stack's account and Region (a
+/// stack's custom resource is served by a function in its own Region).
+fn function_in(partition: &str, region: &str, account: &str) -> String {
+    format!("arn:{partition}:lambda:{region}:{account}:function:preview")
+}
+
+async fn run(args: &PreviewArgs) -> Result<Report, String> {
+    let region = match &args.change_set {
+        Some(arn) => {
+            let (_, region, _) = placed(arn)
+                .filter(|_| arn.contains(":changeSet/"))
+                .ok_or_else(|| {
+                    format!(
+                        "--change-set takes the change set's ARN \
+                     (arn:PARTITION:cloudformation:REGION:ACCOUNT:changeSet/NAME/ID), not {arn:?}"
+                    )
+                })?;
+            region
+        }
+        None => configured_region().await.ok_or(
+            "no Region configured: set AWS_REGION (or a profile's region) to the stack's Region",
+        )?,
+    };
+    if let Some(problem) = unknown_region(&region) {
+        return Err(format!("the Region {problem}"));
+    }
+    let replies = Arc::new(ReplySender::new());
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(replies.http_client())
+        .region(aws_config::Region::new(region.clone()))
+        .load()
+        .await;
+    let logs = Destinations::new(aws_sdk_cloudwatchlogs::Client::new(&config));
+    let stacks = Stacks::new(aws_sdk_cloudformation::Client::new(&config));
+    let served = Served {
+        token: args.service_token.clone(),
+        only_this_token: false,
+    };
+    if let Some(arn) = &args.change_set {
+        let (partition, region, account) = placed(arn).unwrap_or_default();
+        let function_arn = function_in(&partition, &region, &account);
+        return preview::of_change_set(&logs, &stacks, arn, &function_arn, &served).await;
+    }
+    let (Some(stack), Some(logical_id), Some(file)) =
+        (&args.stack, &args.logical_id, &args.properties)
+    else {
+        return Err("--stack needs --logical-id and --properties".into());
+    };
+    let properties = read_properties(file, "--properties")?;
+    let stack_id = stacks
+        .stack_id(stack)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "stack {stack} does not exist: for a new stack, create a change set \
+                 (--change-type CREATE) and preview it with --change-set"
+            )
+        })?;
+    let (partition, _, account) = placed(&stack_id).unwrap_or((
+        partition_of(&region).to_owned(),
+        region.clone(),
+        String::new(),
+    ));
+    let existing = stacks
+        .resource(&stack_id, logical_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .filter(|r| !r.physical_id.is_empty());
+    let kind = match (existing, &args.old_properties) {
+        (None, _) => RequestKind::Create,
+        (Some(resource), Some(old)) => RequestKind::Update {
+            physical_resource_id: resource.physical_id,
+            old_properties: read_properties(old, "--old-properties")?,
+        },
+        (Some(resource), None) => {
+            return Err(format!(
+                "{logical_id} exists (destination id {}): pass --old-properties FILE, the \
+                 properties it was last deployed with, which CloudFormation sends with the \
+                 Update (which Regions it leaves, which tags were the stack's)",
+                resource.physical_id
+            ))
+        }
+    };
+    let request = CfnRequest {
+        kind,
+        target: ReplyTarget {
+            response_url: String::new(),
+            stack_id,
+            request_id: preview::PREVIEW_REQUEST_ID.into(),
+            logical_resource_id: logical_id.clone(),
+        },
+        properties,
+        resource_type: crate::lifecycle::origin::SERVED_TYPES[0].into(),
+    };
+    let function_arn = function_in(&partition, &region, &account);
+    Ok(preview::of_request(&logs, request, &function_arn).await)
+}
+
+/// A properties file: a JSON object, as the template gives it (scalars become strings, as
+/// CloudFormation sends them).
+fn read_properties(file: &Path, flag: &str) -> Result<Value, String> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("{flag} {}: {e}", file.display()))?;
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{flag} {} is not JSON: {e}", file.display()))?;
+    if !value.is_object() {
+        return Err(format!(
+            "{flag} {} must hold a JSON object of the resource's properties",
+            file.display()
+        ));
+    }
+    Ok(preview::as_sent(value))
+}
