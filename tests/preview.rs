@@ -443,3 +443,95 @@ async fn the_provisioning_function_refuses_a_preview_without_any_call() {
     assert_eq!(error["errorType"], "RefusedEvent", "{error}");
     assert!(answer.calls.is_empty() && answer.checks.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn properties_not_yet_in_a_change_set_are_previewed_with_the_stack_and_logical_id() {
+    let scene = Scene::start();
+    let (name, fresh) = (unique_name("preview-hand"), unique_name("preview-hand-new"));
+    let created = scene
+        .create("Existing", with_policy_and_tag(&name, "111122223333", "a"))
+        .await;
+    cloudformation::show(
+        &scene.stack_id,
+        "Existing",
+        cloudformation::Shown::new("CREATE_COMPLETE", "CREATE_COMPLETE", &name),
+    );
+    let dir = std::env::temp_dir().join(unique_name("preview-files"));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = |file: &str, value: &Value| {
+        let path = dir.join(file);
+        std::fs::write(&path, value.to_string()).expect("written");
+        path.to_string_lossy().into_owned()
+    };
+    let old = file("old.json", &created["ResourceProperties"]);
+    let new = file("new.json", &with_policy_and_tag(&name, "111122223333", "b"));
+    let brand_new = file("fresh.json", &props(&fresh));
+    let stack_id = scene.stack_id.as_str();
+
+    // An existing resource needs the properties CloudFormation would send as the old ones.
+    let args = [
+        "preview",
+        "--stack",
+        stack_id,
+        "--logical-id",
+        "Existing",
+        "--properties",
+        &new,
+    ];
+    let (code, _, stderr, calls) = scene.cli(&args).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("pass --old-properties FILE"), "{stderr}");
+    assert!(calls.is_empty());
+
+    let mut with_old = args.to_vec();
+    with_old.extend(["--old-properties", &old, "--json"]);
+    let (code, stdout, stderr, calls) = scene.cli(&with_old).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert_eq!(writes(&calls), Vec::<&String>::new(), "the preview wrote");
+    let report: Value = serde_json::from_str(&stdout).expect("JSON");
+    let existing = resource(&report, "Existing");
+    assert_eq!(
+        (&existing["Change"], &existing["Request"]),
+        (&json!("Proposed"), &json!("Update"))
+    );
+    assert_eq!(existing["Regions"][0]["Action"], "Converge");
+    assert_eq!(existing["Regions"][0]["Aspects"], json!(["Tags"]));
+
+    let args = [
+        "preview",
+        "--stack",
+        stack_id,
+        "--logical-id",
+        "Brand",
+        "--properties",
+        &brand_new,
+    ];
+    let (code, stdout, stderr, calls) = scene.cli(&args).await;
+    assert_eq!(code, Some(0), "{stdout}\n{stderr}");
+    assert!(calls.iter().all(|c| !WRITES.contains(&c.as_str())));
+    assert!(
+        stdout.contains(&format!(
+            "Brand (Custom::LogsDestination): Proposed -> Create, destination {fresh}"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+ create     us-east-1"), "{stdout}");
+
+    let missing = format!(
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/no-such-stack/{}",
+        uuid_like()
+    );
+    let args = [
+        "preview",
+        "--stack",
+        &missing,
+        "--logical-id",
+        "Brand",
+        "--properties",
+        &brand_new,
+    ];
+    let (code, _, stderr, _) = scene.cli(&args).await;
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
