@@ -127,12 +127,13 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
         .await;
     let logs = Destinations::new(aws_sdk_cloudwatchlogs::Client::new(&config));
     let stacks = Stacks::new(aws_sdk_cloudformation::Client::new(&config));
-    let served = Served {
-        token: args.service_token.clone(),
-        only_this_token: false,
-    };
     if let Some(arn) = &args.change_set {
         let (partition, region, account) = placed(arn).unwrap_or_default();
+        let served = Served {
+            token: args.service_token.clone(),
+            only_this_token: false,
+            account: account.clone(),
+        };
         let function_arn = function_in(&partition, &region, &account);
         return preview::of_change_set(&logs, &stacks, arn, &function_arn, &served).await;
     }

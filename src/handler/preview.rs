@@ -52,6 +52,7 @@ impl App {
         let served = Served {
             token: Some(function_arn.clone()),
             only_this_token: true,
+            account: home.account.clone(),
         };
         let budget = Budget::new(context.deadline, None);
         self.destinations.start_request();

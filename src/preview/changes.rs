@@ -24,6 +24,9 @@ pub struct Served {
     /// Whether a `Custom::LogsDestination` with another `ServiceToken` is left out (the
     /// function previews only its own resources).
     pub only_this_token: bool,
+    /// The account whose destinations are read: a resource whose `ServiceToken` is a function
+    /// of another account keeps its destinations there, and is left out.
+    pub account: String,
 }
 
 /// One change of this provider's resources, and the requests that carry it out.
@@ -71,6 +74,19 @@ fn served(
         _ => false,
     };
     let other_provider = || Err("its ServiceToken is not this provider's function".to_owned());
+    let elsewhere = token
+        .filter(|t| t.contains(":lambda:"))
+        .and_then(|t| t.split(':').nth(4))
+        .filter(|account| !served.account.is_empty() && *account != served.account);
+    if let (Some(account), true) = (
+        elsewhere,
+        SERVED_TYPES.contains(&change.resource_type.as_str()),
+    ) {
+        return Some(Err(format!(
+            "its provider (ServiceToken) is a function of account {account}, which keeps its \
+             destinations there: preview it with that account's credentials"
+        )));
+    }
     if change.resource_type == SERVED_TYPES[0] {
         Some(if ours || !served.only_this_token {
             Ok(())

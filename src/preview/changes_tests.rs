@@ -27,6 +27,7 @@ fn served_by(token: Option<&str>, only: bool) -> Served {
     Served {
         token: token.map(str::to_owned),
         only_this_token: only,
+        account: "123456789012".into(),
     }
 }
 
@@ -143,6 +144,18 @@ fn only_this_providers_resources_are_taken_and_others_are_named_without_their_va
     assert_eq!((taken.len(), skipped.len()), (3, 2));
     let (taken, _) = proposed(&all, STACK, &served_by(None, false));
     assert_eq!(taken.len(), 2);
+    // A provider in another account keeps its destinations there.
+    let trusted = "arn:aws:lambda:us-east-1:210987654321:function:provider";
+    let (taken, skipped) = proposed(
+        &[change("Add", SERVED_TYPES[0], None, with(trusted))],
+        STACK,
+        &served_by(None, false),
+    );
+    assert!(taken.is_empty());
+    assert!(
+        skipped[0].why.contains("account 210987654321"),
+        "{skipped:?}"
+    );
 }
 
 #[test]

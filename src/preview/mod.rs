@@ -53,14 +53,10 @@ pub async fn of_change_set(
         ..Report::default()
     };
     if read.status != "CREATE_COMPLETE" && !read.status.is_empty() {
-        report.skipped.push(SkippedResource {
-            logical_resource_id: String::new(),
-            resource_type: String::new(),
-            why: format!(
-                "the change set's status is {}: CloudFormation may not have listed every change",
-                read.status
-            ),
-        });
+        report.notes.push(format!(
+            "The change set's status is {}: CloudFormation may not have listed every change",
+            read.status
+        ));
     }
     for one in &proposed {
         report.add(resource(logs, one, function_arn).await);

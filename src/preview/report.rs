@@ -19,6 +19,9 @@ pub struct Report {
     /// Custom resources of the change set that are not previewed, with why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped: Vec<SkippedResource>,
+    /// What the reader should know about the whole preview.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// How many resources' requests would be refused (FAILED).
     pub refused: usize,
     /// How many resources hold a value known only after applying: their outcome is unknown.

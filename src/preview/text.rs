@@ -22,18 +22,17 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
         resource_block(&mut out, resource, "");
     }
-    if !report.skipped.is_empty() {
+    if !report.skipped.is_empty() || !report.notes.is_empty() {
         out.push('\n');
         for skipped in &report.skipped {
-            if skipped.logical_resource_id.is_empty() {
-                let _ = writeln!(out, "Note: {}", skipped.why);
-            } else {
-                let _ = writeln!(
-                    out,
-                    "Not previewed: {} ({}): {}",
-                    skipped.logical_resource_id, skipped.resource_type, skipped.why
-                );
-            }
+            let _ = writeln!(
+                out,
+                "Not previewed: {} ({}): {}",
+                skipped.logical_resource_id, skipped.resource_type, skipped.why
+            );
+        }
+        for note in &report.notes {
+            let _ = writeln!(out, "Note: {note}");
         }
     }
     out.push('\n');
