@@ -6,6 +6,9 @@ use aws_sdk_cloudformation::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::fmt;
 
+mod change_sets;
+pub use change_sets::{ChangeSet, ResourceChange};
+
 /// A resource as `DescribeStackResource` reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackResource {
@@ -30,41 +33,6 @@ pub struct StackEvent {
     /// ms since the epoch.
     pub timestamp_ms: i64,
 }
-
-/// One resource's change in a change set, as `DescribeChangeSet` reports it with its
-/// property values.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ResourceChange {
-    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic`, ...
-    pub action: String,
-    pub logical_id: String,
-    /// Empty for a resource being added.
-    pub physical_id: String,
-    pub resource_type: String,
-    /// `True`, `False` or `Conditional` (a Modify only).
-    pub replacement: String,
-    /// `Delete`, `Retain`, `ReplaceAndRetain`, ... (what the resource's policies make of it).
-    pub policy_action: String,
-    /// The resource before and after the change (JSON text with `Properties`, as
-    /// CloudFormation wrote it; it may be cut short).
-    pub before_context: Option<String>,
-    pub after_context: Option<String>,
-}
-
-/// A change set's stack and its resource changes, every page read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ChangeSet {
-    pub id: String,
-    pub stack_id: String,
-    pub stack_name: String,
-    /// `CREATE_COMPLETE` when it can be executed; `FAILED`, `CREATE_PENDING`, ...
-    pub status: String,
-    pub changes: Vec<ResourceChange>,
-}
-
-/// How many pages of a change set are read at most (CloudFormation's stacks hold at most 500
-/// resources).
-const MAX_CHANGE_SET_PAGES: usize = 50;
 
 /// How many pages of events are read at most: an operation's events fit in far fewer.
 const MAX_EVENT_PAGES: usize = 10;
@@ -160,6 +128,26 @@ impl Stacks {
         }))
     }
 
+    /// The StackId of the stack named `name`; `Ok(None)` when CloudFormation knows none.
+    pub async fn stack_id(&self, name: &str) -> Result<Option<String>, StackError> {
+        let answer = self
+            .client
+            .describe_stacks()
+            .stack_name(name)
+            .send()
+            .await
+            .map_err(|e| stack_error("DescribeStacks", name, e));
+        match answer {
+            Ok(output) => Ok(output
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_id())
+                .map(str::to_owned)),
+            Err(error) if error.is_unknown() => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// The stack's events, newest first, read page by page until one satisfies `enough` (or
     /// the stack has no more, or [`MAX_EVENT_PAGES`] were read); `Ok(None)` when
     /// CloudFormation knows no such stack.
@@ -205,86 +193,6 @@ impl Stacks {
             }
         }
         Ok(Some(events))
-    }
-}
-
-impl Stacks {
-    /// The change set `id` (its ARN) with its property values (`IncludePropertyValues`), every
-    /// page read.
-    pub async fn change_set(&self, id: &str) -> Result<ChangeSet, StackError> {
-        let mut read = ChangeSet::default();
-        let mut token = None;
-        for _ in 0..MAX_CHANGE_SET_PAGES {
-            let output = self
-                .client
-                .describe_change_set()
-                .change_set_name(id)
-                .include_property_values(true)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| stack_error("DescribeChangeSet", id, e))?;
-            let text = |value: Option<&str>| value.unwrap_or_default().to_owned();
-            read.id = text(output.change_set_id());
-            read.stack_id = text(output.stack_id());
-            read.stack_name = text(output.stack_name());
-            read.status = output
-                .status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
-            let changes = output.changes().iter().filter_map(|c| c.resource_change());
-            read.changes.extend(changes.map(|c| {
-                ResourceChange {
-                    action: c
-                        .action()
-                        .map(|a| a.as_str().to_owned())
-                        .unwrap_or_default(),
-                    logical_id: text(c.logical_resource_id()),
-                    physical_id: text(c.physical_resource_id()),
-                    resource_type: text(c.resource_type()),
-                    replacement: c
-                        .replacement()
-                        .map(|r| r.as_str().to_owned())
-                        .unwrap_or_default(),
-                    policy_action: c
-                        .policy_action()
-                        .map(|p| p.as_str().to_owned())
-                        .unwrap_or_default(),
-                    before_context: c.before_context().map(str::to_owned),
-                    after_context: c.after_context().map(str::to_owned),
-                }
-            }));
-            token = output.next_token().map(str::to_owned);
-            if token.is_none() {
-                return Ok(read);
-            }
-        }
-        Err(StackError {
-            operation: "DescribeChangeSet",
-            stack: id.to_owned(),
-            code: None,
-            message: format!("more than {MAX_CHANGE_SET_PAGES} pages of changes"),
-        })
-    }
-
-    /// The StackId of the stack named `name`; `Ok(None)` when CloudFormation knows none.
-    pub async fn stack_id(&self, name: &str) -> Result<Option<String>, StackError> {
-        let answer = self
-            .client
-            .describe_stacks()
-            .stack_name(name)
-            .send()
-            .await
-            .map_err(|e| stack_error("DescribeStacks", name, e));
-        match answer {
-            Ok(output) => Ok(output
-                .stacks()
-                .first()
-                .and_then(|s| s.stack_id())
-                .map(str::to_owned)),
-            Err(error) if error.is_unknown() => Ok(None),
-            Err(error) => Err(error),
-        }
     }
 }
 
