@@ -187,6 +187,10 @@ async fn each_plan_kind_is_previewed_from_a_change_set_and_nothing_is_written() 
     assert_eq!(fresh_preview["Regions"][0]["Region"], "us-east-1");
     assert_eq!(fresh_preview["Regions"][0]["Action"], "Create");
     assert_eq!(fresh_preview["Regions"][0]["TargetArn"]["After"], TARGET);
+    assert_eq!(
+        fresh_preview["Regions"][0]["Writes"],
+        json!([["PutDestination"], ["TagResource"]])
+    );
 
     let converge = &resource(&report, "Converged")["Regions"][0];
     assert_eq!(converge["Action"], "Converge", "{converge:#}");
@@ -215,6 +219,10 @@ async fn each_plan_kind_is_previewed_from_a_change_set_and_nothing_is_written() 
     let delete = resource(&report, "Gone");
     assert_eq!(delete["Request"], "Delete");
     assert_eq!(delete["Regions"][0]["Action"], "Delete");
+    assert_eq!(
+        delete["Regions"][0]["Writes"],
+        json!([["DeleteDestination"]])
+    );
 
     let take_over = &resource(&report, "Adopted")["Regions"][0];
     assert_eq!(take_over["Action"], "TakeOver", "{take_over:#}");
@@ -239,6 +247,7 @@ async fn each_plan_kind_is_previewed_from_a_change_set_and_nothing_is_written() 
     let nothing = &resource(&report, "Same")["Regions"][0];
     assert_eq!(nothing["Action"], "Nothing", "{nothing:#}");
     assert!(nothing.get("Aspects").is_none(), "{nothing:#}");
+    assert!(nothing.get("Writes").is_none(), "{nothing:#}");
 
     // And every destination is as it was.
     assert_eq!(stored(&scene.stack.logs, fresh).await, None);

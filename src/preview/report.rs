@@ -84,6 +84,10 @@ pub struct RegionChange {
     /// The aspects written, as the audit names them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub aspects: Vec<&'static str>,
+    /// The plan's CloudWatch Logs writes, phase by phase (a phase's writes go at once, each
+    /// phase after the one before succeeded): what the function's role will be asked to do.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<Vec<&'static str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_arn: Option<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -211,6 +215,11 @@ fn region_change(
     let mut change = RegionChange {
         region: part.region.clone(),
         action,
+        writes: part
+            .writes
+            .iter()
+            .map(|phase| phase.iter().map(Write::operation).collect())
+            .collect(),
         note: part.note.clone(),
         ..RegionChange::default()
     };
