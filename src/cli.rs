@@ -74,7 +74,8 @@ pub fn usage_outside_lambda() -> String {
     format!(
         "cfn-logs-destination: without a subcommand this binary is the Lambda function, which \
          runs only where Lambda's environment ({RUNTIME_API}) is set.\n\
-         Run `cfn-logs-destination audit` to audit from here, or `cfn-logs-destination --help`."
+         Run `cfn-logs-destination audit` to audit from here, `cfn-logs-destination preview` to \
+         preview a change set, or `cfn-logs-destination --help`."
     )
 }
 

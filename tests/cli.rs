@@ -52,6 +52,19 @@ fn help_exits_zero_at_the_top_and_for_the_audit() {
     for flag in ["--regions", "--stack-region", "--json", "Exit status"] {
         assert!(audit.contains(flag), "{flag}: {audit}");
     }
+    assert!(top.contains("preview"), "{top}");
+    let output = run(&["preview", "--help"], &[]);
+    let (preview, _) = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{preview}");
+    for flag in [
+        "--change-set",
+        "--stack",
+        "--old-properties",
+        "--json",
+        "Exit status",
+    ] {
+        assert!(preview.contains(flag), "{flag}: {preview}");
+    }
 }
 
 #[test]
@@ -78,6 +91,21 @@ fn a_typo_gets_a_did_you_mean_and_exit_two() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--regions"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+    // The preview takes a change set or a change by hand, not both, and not neither.
+    for args in [
+        &["preview"][..],
+        &["preview", "--change-set", "a", "--stack", "s"],
+        &["preview", "--stack", "s"],
+        &["preview", "--logical-id", "L"],
+    ] {
+        let output = run(args, &[]);
+        let (_, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("Usage: cfn-logs-destination preview"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
