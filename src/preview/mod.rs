@@ -139,7 +139,8 @@ async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) 
             "CloudFormation will know {} only after applying the change set, so the preview \
              cannot tell what this request would do: it neither checks nor plans with a value \
              it would have to guess. Preview again once the value is known (after the \
-             resources it comes from exist), or give it by hand with --properties",
+             resources it comes from exist), or give it by hand (the command line's \
+             --properties)",
             entry.known_after_apply.join(", ")
         ));
         return entry;
@@ -170,18 +171,7 @@ async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) 
     let mut baseline = Baseline::new();
     if let Some(cleanup) = &cleanup {
         let deleting = foresee(logs, cleanup, function_arn).await;
-        if let (Some(old), Outcome::Planned(plan)) = (&deleting.name, &deleting.outcome) {
-            // The new destination is compared with the one it replaces, read as it is now.
-            for part in &plan.regions {
-                let regional = logs.in_region(&part.region);
-                if let Ok(Some(found)) = regional.find(old).await {
-                    let tags = regional.tags(old, &found.arn).await;
-                    if let Ok(Some(tags)) = tags {
-                        baseline.insert(part.region.clone(), (found, tags));
-                    }
-                }
-            }
-        }
+        baseline = replaced(logs, &deleting).await;
         let mut old = Resource {
             logical_resource_id: proposed.logical_id.clone(),
             resource_type: proposed.resource_type.clone(),
@@ -199,4 +189,22 @@ async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) 
         entry.cleanup = Some(Box::new(old));
     }
     entry.foreseen(&foreseen, &baseline)
+}
+
+/// The destinations a replacement's cleanup would delete, read as they are now: what the new
+/// destination is compared with, Region by Region.
+async fn replaced(logs: &Destinations, deleting: &Foreseen) -> Baseline {
+    let mut baseline = Baseline::new();
+    let (Some(old), Outcome::Planned(plan)) = (&deleting.name, &deleting.outcome) else {
+        return baseline;
+    };
+    for part in &plan.regions {
+        let regional = logs.in_region(&part.region);
+        if let Ok(Some(found)) = regional.find(old).await {
+            if let Ok(Some(tags)) = regional.tags(old, &found.arn).await {
+                baseline.insert(part.region.clone(), (found, tags));
+            }
+        }
+    }
+    baseline
 }
