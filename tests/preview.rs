@@ -412,12 +412,16 @@ async fn the_invocation_previews_only_this_functions_resources_of_its_own_accoun
     let mine = resource(&report, "Mine");
     assert_eq!(mine["Regions"][0]["Action"], "Create");
     assert_eq!(mine["DestinationName"], name.as_str());
-    // Another provider's resource: named as left out, nothing of its properties.
+    // Another provider's resource: counted, not named, nothing of its properties.
+    assert!(report.get("Skipped").is_none(), "{report:#}");
     assert_eq!(
-        report["Skipped"],
-        json!([{"LogicalResourceId": "Theirs", "ResourceType": cfn::RESOURCE_TYPE,
-                "Why": "its ServiceToken is not this provider's function"}])
+        report["Notes"],
+        json!([
+            "1 custom resource(s) of this change set are served by another provider and are \
+                not previewed"
+        ])
     );
+    assert!(!report.to_string().contains("Theirs"), "{report}");
     assert!(!report.to_string().contains(&other), "{report}");
 
     // A change set of another account is refused before any call.

@@ -3,9 +3,9 @@
 //!
 //! Who may ask: whoever may invoke the function, which is every deployer. So the function
 //! previews only change sets of its own account and Region (where its role may read them and
-//! where its stacks are), only the resources whose ServiceToken is this function, and says
-//! nothing about any other resource of the change set: the result holds what this provider's
-//! own requests would be answered with, no more.
+//! where its stacks are), only the resources whose ServiceToken is this function, and names
+//! no other resource of the change set (it counts other providers' custom resources): the
+//! result holds what this provider's own requests would be answered with, no more.
 
 use super::{App, Failure};
 use crate::event::PreviewRequest;
@@ -63,7 +63,16 @@ impl App {
             async move { preview::of_change_set(&logs, &stacks, &id, &function_arn, &served).await }
         };
         match watchdog::guard(work, budget.work_until).await {
-            Ok(Ok(report)) => {
+            Ok(Ok(mut report)) => {
+                // Another provider's resources are not this function's to describe, not even
+                // by name: only how many there are.
+                let others = std::mem::take(&mut report.skipped).len();
+                if others > 0 {
+                    report.notes.push(format!(
+                        "{others} custom resource(s) of this change set are served by another \
+                         provider and are not previewed"
+                    ));
+                }
                 tracing::info!(
                     change_set = id.as_str(),
                     resources = report.resources.len(),
