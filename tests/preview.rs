@@ -229,7 +229,9 @@ async fn each_plan_kind_is_previewed_from_a_change_set_and_nothing_is_written() 
     assert!(
         take_over["Note"]
             .as_str()
-            .is_some_and(|n| n.starts_with(&format!("Adopted the existing destination {adopted}"))),
+            .is_some_and(|n| n.starts_with(&format!(
+                "the reply would say: Adopted the existing destination {adopted}"
+            ))),
         "{take_over:#}"
     );
 

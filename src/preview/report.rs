@@ -220,7 +220,11 @@ fn region_change(
             .iter()
             .map(|phase| phase.iter().map(Write::operation).collect())
             .collect(),
-        note: part.note.clone(),
+        // The engine words it for the reply, after the fact.
+        note: part
+            .note
+            .as_ref()
+            .map(|n| format!("the reply would say: {n}")),
         ..RegionChange::default()
     };
     if part.step == Step::Delete {
