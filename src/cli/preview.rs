@@ -208,3 +208,38 @@ fn read_properties(file: &Path, flag: &str) -> Result<Value, String> {
     }
     Ok(preview::as_sent(value))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arn_places_the_preview_and_anything_else_does_not() {
+        assert_eq!(
+            placed("arn:aws-cn:cloudformation:cn-north-1:123456789012:changeSet/c/1"),
+            Some(("aws-cn".into(), "cn-north-1".into(), "123456789012".into()))
+        );
+        for not_an_arn in [
+            "c",
+            "arn:aws:cloudformation:us-east-1:12:changeSet/c/1",
+            "arn::x",
+        ] {
+            assert_eq!(placed(not_an_arn), None, "{not_an_arn}");
+        }
+        assert_eq!(
+            function_in("aws", "eu-west-1", "123456789012"),
+            "arn:aws:lambda:eu-west-1:123456789012:function:preview"
+        );
+    }
+
+    #[test]
+    fn only_a_refusal_is_exit_one() {
+        let mut report = Report {
+            unknown: 1,
+            ..Report::default()
+        };
+        assert_eq!(exit_status(&report), 0);
+        report.refused = 2;
+        assert_eq!(exit_status(&report), 1);
+    }
+}
