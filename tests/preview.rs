@@ -550,3 +550,22 @@ async fn properties_not_yet_in_a_change_set_are_previewed_with_the_stack_and_log
     assert!(stderr.contains("does not exist"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_property_the_request_would_be_refused_for_is_named_before_any_call() {
+    let scene = Scene::start();
+    let name = unique_name("preview-typo");
+    let mut properties = fanned(&name, &["us-east-1", "eu-wst-1"]);
+    properties["ServiceToken"] = json!(cfn::SERVICE_TOKEN);
+    let arn = scene.change_set(vec![RigChange::new("Add", "Typo", "").after(properties)]);
+    let (code, report) = scene.preview_json(&arn).await;
+    assert_eq!(code, Some(1), "{report:#}");
+    let typo = resource(&report, "Typo");
+    assert_eq!(typo["Outcome"], "Refused");
+    assert_eq!(typo["Regions"], json!([]));
+    let reason = typo["Reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("Regions[1]"), "{reason}");
+    assert!(reason.contains("did you mean eu-west-1?"), "{reason}");
+    let (_, _, _, calls) = scene.cli(&["preview", "--change-set", &arn]).await;
+    assert!(calls.is_empty(), "{calls:?}");
+}
