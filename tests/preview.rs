@@ -569,3 +569,52 @@ async fn a_property_the_request_would_be_refused_for_is_named_before_any_call() 
     let (_, _, _, calls) = scene.cli(&["preview", "--change-set", &arn]).await;
     assert!(calls.is_empty(), "{calls:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_enabled_region_is_shown_when_the_change_asks_for_them_all() {
+    let scene = Scene::start();
+    scene.stack.proxy.set_account_regions(&[
+        ("us-east-1", RegionStatus::EnabledByDefault),
+        ("eu-west-1", RegionStatus::EnabledByDefault),
+        ("ap-east-1", RegionStatus::Disabled),
+    ]);
+    let name = unique_name("preview-every");
+    let created = scene
+        .create("Everywhere", fanned(&name, &["us-east-1"]))
+        .await;
+    let mut after = created["ResourceProperties"].clone();
+    after["Regions"] = json!("*");
+    let arn = scene.change_set(vec![RigChange::new("Modify", "Everywhere", &name)
+        .before(created["ResourceProperties"].clone())
+        .after(after)]);
+    let (code, report) = scene.preview_json(&arn).await;
+    assert_eq!(code, Some(0), "{report:#}");
+    let every = resource(&report, "Everywhere");
+    // In the order the plan has them: the expanded Regions, the function's own first.
+    let actions: Vec<(&str, &str)> = every["Regions"]
+        .as_array()
+        .map(|all| {
+            all.iter()
+                .map(|r| {
+                    (
+                        r["Region"].as_str().unwrap_or_default(),
+                        r["Action"].as_str().unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // The Region kept only has its bookkeeping re-tagged (the requested set is in the
+    // fingerprint): no aspect of the user's changes there.
+    assert_eq!(
+        actions,
+        [("us-east-1", "Converge"), ("eu-west-1", "Create")]
+    );
+    assert!(every["Regions"][0].get("Aspects").is_none(), "{every:#}");
+    let notes = every["Notes"].to_string();
+    assert!(
+        notes.contains("Regions \\\"*\\\": 2 of the 2 Regions ListRegions reports enabled"),
+        "{notes}"
+    );
+    assert_eq!(scene.stack.proxy.account_calls(), [LIST_REGIONS]);
+}

@@ -3,6 +3,7 @@
 
 use super::configured_region;
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::{CfnRequest, ReplyTarget, RequestKind};
 use crate::partitions::{partition_of, unknown_region};
 use crate::preview::{self, Report, Served};
@@ -18,9 +19,9 @@ use std::sync::Arc;
 pub const PREVIEW_AFTER_HELP: &str = "Credentials come from the SDK's usual environment \
     (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL for an emulator); they need \
     cloudformation:DescribeChangeSet (or DescribeStacks and DescribeStackResource with \
-    --stack) and the CloudWatch Logs reads logs:DescribeDestinations and \
-    logs:ListTagsForResource. The change set's Region and account are where the destinations \
-    are read.\n\n\
+    --stack), the CloudWatch Logs reads logs:DescribeDestinations and \
+    logs:ListTagsForResource, and account:ListRegions for a resource with Regions \"*\". \
+    The change set's Region and account are where the destinations are read.\n\n\
     Exit status: 0 nothing would be refused; 1 some request would fail; 2 the preview could \
     not run.";
 
@@ -127,6 +128,9 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
         .await;
     let logs = Destinations::new(aws_sdk_cloudwatchlogs::Client::new(&config));
     let stacks = Stacks::new(aws_sdk_cloudformation::Client::new(&config));
+    // Asked only for a resource with Regions "*", as the function asks it.
+    let enabled_regions = EnabledRegions::new(&config);
+    let clients = (&logs, &enabled_regions);
     if let Some(arn) = &args.change_set {
         let (partition, region, account) = placed(arn).unwrap_or_default();
         let served = Served {
@@ -135,7 +139,7 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
             account: account.clone(),
         };
         let function_arn = function_in(&partition, &region, &account);
-        return preview::of_change_set(&logs, &stacks, arn, &function_arn, &served).await;
+        return preview::of_change_set(clients, &stacks, arn, &function_arn, &served).await;
     }
     let (Some(stack), Some(logical_id), Some(file)) =
         (&args.stack, &args.logical_id, &args.properties)
@@ -190,7 +194,7 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
         resource_type: crate::lifecycle::origin::SERVED_TYPES[0].into(),
     };
     let function_arn = function_in(&partition, &region, &account);
-    Ok(preview::of_request(&logs, request, &function_arn).await)
+    Ok(preview::of_request(clients, request, &function_arn).await)
 }
 
 /// A properties file: a JSON object, as the template gives it (scalars become strings, as

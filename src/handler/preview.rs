@@ -59,8 +59,12 @@ impl App {
         let logs = self.destinations.for_request();
         let work = {
             let (logs, stacks) = (logs.clone(), self.origin.stacks().clone());
+            let enabled_regions = self.enabled_regions.clone();
             let (id, function_arn) = (id.clone(), function_arn.clone());
-            async move { preview::of_change_set(&logs, &stacks, &id, &function_arn, &served).await }
+            async move {
+                let clients = (&logs, &enabled_regions);
+                preview::of_change_set(clients, &stacks, &id, &function_arn, &served).await
+            }
         };
         match watchdog::guard(work, budget.work_until).await {
             Ok(Ok(mut report)) => {

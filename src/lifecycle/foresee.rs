@@ -3,24 +3,27 @@
 //! send through here; what it prints is `crate::preview`'s business.
 
 use super::authority::Tags;
-use super::intent::{self, Operation};
+use super::intent::Operation;
 use super::observe::{self, Seen};
 use super::plan::{self, Plan};
-use super::{authority, checks, refusal};
+use super::{authority, refusal};
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::CfnRequest;
 use std::collections::BTreeMap;
 
 /// A request's plan, or the Reason it would be refused with, and what it was decided from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Foreseen {
-    /// The destination's name (`None`: the request names none, or cannot name one).
+    /// The destination's name (`None` when refused before any call, or when the id names none).
     pub name: Option<String>,
-    /// Create, Replace, Update or Delete (`None` when refused before the intent was formed).
+    /// Create, Replace, Update or Delete (`None` when refused before any call).
     pub operation: Option<Operation>,
     pub outcome: Outcome,
     /// Each observed Region's tags, as found (what a tag change is measured from).
     pub tags: BTreeMap<String, Tags>,
+    /// What the intent notes for the reader: what `Regions: "*"` expanded to and from what.
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -36,37 +39,37 @@ pub enum Outcome {
     Nothing,
 }
 
-/// `request` as the function would carry it out in `function_arn`'s account, up to its plan.
+/// `request` as the function would carry it out in `function_arn`'s account, up to its plan;
+/// `enabled_regions` expands `Regions: "*"` as for the request itself.
 /// CloudFormation is not asked about it (it has not sent it yet), so an untagged destination
 /// counts as this request's unfinished creation only if it was made recently, as without
 /// verification.
-pub async fn foresee(logs: &Destinations, request: &CfnRequest, function_arn: &str) -> Foreseen {
-    let refused = |name: Option<String>, operation, reason| Foreseen {
-        name,
-        operation,
-        outcome: Outcome::Refused {
-            reason,
-            regions: Vec::new(),
-        },
+pub async fn foresee(
+    (logs, enabled_regions): (&Destinations, &EnabledRegions),
+    request: &CfnRequest,
+    function_arn: &str,
+) -> Foreseen {
+    let foreseen = |outcome| Foreseen {
+        name: None,
+        operation: None,
+        outcome,
         tags: BTreeMap::new(),
+        notes: Vec::new(),
     };
-    let home = logs.region().unwrap_or_default();
-    let mut intent = match intent::for_stack(request, &home) {
+    let intent = match super::prepare((logs, enabled_regions), request, function_arn).await {
         Ok(Some(intent)) => intent,
         Ok(None) => {
             return Foreseen {
-                name: None,
                 operation: Some(Operation::Delete),
-                outcome: Outcome::Nothing,
-                tags: BTreeMap::new(),
+                ..foreseen(Outcome::Nothing)
             }
         }
-        Err(reason) => return refused(None, None, reason),
-    };
-    let (name, operation) = (Some(intent.name.clone()), Some(intent.operation));
-    intent.arns = match checks::before_writing(&intent, function_arn, Some(&request.target)) {
-        Ok(arns) => arns,
-        Err(reason) => return refused(name, operation, reason),
+        Err(reason) => {
+            return foreseen(Outcome::Refused {
+                reason,
+                regions: Vec::new(),
+            })
+        }
     };
     let observed = observe::observe(logs, &intent).await;
     let tags = observed
@@ -79,14 +82,15 @@ pub async fn foresee(logs: &Destinations, request: &CfnRequest, function_arn: &s
     let outcome = match plan::plan(&intent, &observed, authority::now_ms()) {
         Ok(plan) => Outcome::Planned(plan),
         Err(blocked) => Outcome::Refused {
-            reason: refusal::refusal(&intent, &blocked),
+            reason: super::noted(refusal::refusal(&intent, &blocked), &intent.notes),
             regions: blocked.into_iter().map(|(region, _)| region).collect(),
         },
     };
     Foreseen {
-        name,
-        operation,
+        name: Some(intent.name),
+        operation: Some(intent.operation),
         outcome,
         tags,
+        notes: intent.notes,
     }
 }

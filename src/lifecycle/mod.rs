@@ -80,43 +80,16 @@ pub async fn run(
         physical_resource_id: failed_id.clone(),
         reason,
     };
-    let home = logs.region().unwrap_or_default();
-    let old_properties = match &request.kind {
-        RequestKind::Update { old_properties, .. } => Some(old_properties),
-        _ => None,
-    };
-    let properties: Vec<&serde_json::Value> = std::iter::once(&request.properties)
-        .chain(old_properties)
-        .filter(|_| intent::names_a_destination(request))
-        .collect();
-    // Only an Update's old properties asking for every Region need not stop it: without the
-    // list, no Region is removed, and the Reason says so. That is what the rollback of an
-    // Update to "*" that ListRegions refused needs (nothing was written), and it keeps such a
-    // stack out of UPDATE_ROLLBACK_FAILED.
-    let (enabled, unread) = match expansion::enabled_for(enabled_regions, &properties).await {
-        Ok(enabled) => (enabled, None),
-        Err(reason) if !expansion::needs_enabled(&[&request.properties]) => (None, Some(reason)),
-        Err(reason) => return Err(fail(reason)),
-    };
-    let mut intent = match intent::for_stack(request, &home, enabled.as_deref()).map_err(fail)? {
+    let mut intent = match prepare((logs, enabled_regions), request, function_arn)
+        .await
+        .map_err(fail)?
+    {
         Some(intent) => intent,
         None => return Ok(Done::gone(&failed_id, None)),
     };
-    if let Some(reason) = unread {
-        intent.notes.push(format!(
-            "{reason}: the Regions the old properties' Regions \"*\" covered could not be \
-             known, so none was removed; run an Update again once ListRegions answers to \
-             remove those this resource no longer lists"
-        ));
-    }
-    for note in &intent.notes {
-        tracing::info!(destination = intent.name, note, "Regions");
-    }
     // From here on a Reason also says what "*" expanded to.
     let notes = intent.notes.clone();
     let fail = |reason: String| fail(noted(reason, &notes));
-    intent.arns =
-        checks::before_writing(&intent, function_arn, Some(&request.target)).map_err(fail)?;
     record.begin(&intent.name);
     // CloudFormation is asked while the Regions are looked at: the check adds no round trip.
     let (verified, observed) = futures_util::future::join(
@@ -145,6 +118,52 @@ pub async fn run(
             reason: noted(failed.reason, &notes),
             ..failed
         })
+}
+
+/// What a stack request is before any CloudWatch Logs call (the request's path, and its
+/// preview's): its intent, `Regions: "*"` expanded with the Regions the account has enabled
+/// (read only when the request, or an Update's old properties, asks for them), and what can
+/// be checked before any call, which gives every Region's ARN. `Ok(None)`: a Delete whose id
+/// names no destination. `Err`: the Reason, saying what `"*"` expanded to once that is known.
+async fn prepare(
+    (logs, enabled_regions): (&Destinations, &EnabledRegions),
+    request: &CfnRequest,
+    function_arn: &str,
+) -> Result<Option<intent::Intent>, String> {
+    let home = logs.region().unwrap_or_default();
+    let old_properties = match &request.kind {
+        RequestKind::Update { old_properties, .. } => Some(old_properties),
+        _ => None,
+    };
+    let properties: Vec<&serde_json::Value> = std::iter::once(&request.properties)
+        .chain(old_properties)
+        .filter(|_| intent::names_a_destination(request))
+        .collect();
+    // Only an Update's old properties asking for every Region need not stop it: without the
+    // list, no Region is removed, and the Reason says so. That is what the rollback of an
+    // Update to "*" that ListRegions refused needs (nothing was written), and it keeps such a
+    // stack out of UPDATE_ROLLBACK_FAILED.
+    let (enabled, unread) = match expansion::enabled_for(enabled_regions, &properties).await {
+        Ok(enabled) => (enabled, None),
+        Err(reason) if !expansion::needs_enabled(&[&request.properties]) => (None, Some(reason)),
+        Err(reason) => return Err(reason),
+    };
+    let Some(mut intent) = intent::for_stack(request, &home, enabled.as_deref())? else {
+        return Ok(None);
+    };
+    if let Some(reason) = unread {
+        intent.notes.push(format!(
+            "{reason}: the Regions the old properties' Regions \"*\" covered could not be \
+             known, so none was removed; run an Update again once ListRegions answers to \
+             remove those this resource no longer lists"
+        ));
+    }
+    for note in &intent.notes {
+        tracing::info!(destination = intent.name, note, "Regions");
+    }
+    intent.arns = checks::before_writing(&intent, function_arn, Some(&request.target))
+        .map_err(|reason| noted(reason, &intent.notes))?;
+    Ok(Some(intent))
 }
 
 /// A Reason with the intent's notes (what `"*"` expanded to) after it.

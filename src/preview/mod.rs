@@ -19,15 +19,17 @@ pub use report::{
 pub use text::render;
 
 use crate::destinations::Destinations;
+use crate::enabled_regions::EnabledRegions;
 use crate::event::{CfnRequest, RequestKind};
 use crate::lifecycle::{foresee, Foreseen, Operation, Outcome};
 use crate::stacks::Stacks;
 use serde_json::Value;
 
-/// The preview of the change set `id` (its ARN), with `logs` in the function's account and
-/// Region (`function_arn` names them).
+/// The preview of the change set `id` (its ARN), with `clients` in the function's account and
+/// Region (`function_arn` names them): CloudWatch Logs, and the Account API that expands
+/// `Regions: "*"`.
 pub async fn of_change_set(
-    logs: &Destinations,
+    clients: (&Destinations, &EnabledRegions),
     stacks: &Stacks,
     id: &str,
     function_arn: &str,
@@ -59,13 +61,17 @@ pub async fn of_change_set(
         ));
     }
     for one in &proposed {
-        report.add(resource(logs, one, function_arn).await);
+        report.add(resource(clients, one, function_arn).await);
     }
     Ok(report)
 }
 
 /// The preview of properties not yet in a change set: `request` as CloudFormation would send it.
-pub async fn of_request(logs: &Destinations, request: CfnRequest, function_arn: &str) -> Report {
+pub async fn of_request(
+    clients: (&Destinations, &EnabledRegions),
+    request: CfnRequest,
+    function_arn: &str,
+) -> Report {
     let proposed = Proposed {
         logical_id: request.target.logical_resource_id.clone(),
         resource_type: request.resource_type.clone(),
@@ -84,7 +90,7 @@ pub async fn of_request(logs: &Destinations, request: CfnRequest, function_arn: 
             .unwrap_or_default(),
         ..Report::default()
     };
-    report.add(resource(logs, &proposed, function_arn).await);
+    report.add(resource(clients, &proposed, function_arn).await);
     report
 }
 
@@ -102,7 +108,12 @@ impl Report {
 }
 
 /// One resource's preview: its request, and for a replacement the cleanup Delete that follows.
-async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) -> Resource {
+async fn resource(
+    clients: (&Destinations, &EnabledRegions),
+    proposed: &Proposed,
+    function_arn: &str,
+) -> Resource {
+    let logs = clients.0;
     let mut entry = Resource {
         logical_resource_id: proposed.logical_id.clone(),
         resource_type: proposed.resource_type.clone(),
@@ -145,7 +156,7 @@ async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) 
         ));
         return entry;
     }
-    let foreseen = foresee(logs, request, function_arn).await;
+    let foreseen = foresee(clients, request, function_arn).await;
     let cleanup = match (&proposed.cleanup, &request.kind, &foreseen) {
         (Some(cleanup), _, _) => Some(cleanup.clone()),
         (
@@ -170,7 +181,7 @@ async fn resource(logs: &Destinations, proposed: &Proposed, function_arn: &str) 
     };
     let mut baseline = Baseline::new();
     if let Some(cleanup) = &cleanup {
-        let deleting = foresee(logs, cleanup, function_arn).await;
+        let deleting = foresee(clients, cleanup, function_arn).await;
         baseline = replaced(logs, &deleting).await;
         let mut old = Resource {
             logical_resource_id: proposed.logical_id.clone(),

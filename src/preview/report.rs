@@ -152,6 +152,7 @@ impl Resource {
     pub fn foreseen(mut self, foreseen: &Foreseen, baseline: &Baseline) -> Resource {
         self.destination_name = foreseen.name.clone().or(self.destination_name);
         self.operation = foreseen.operation.map(|o| operation_name(o).to_owned());
+        self.notes.extend(foreseen.notes.iter().cloned());
         match &foreseen.outcome {
             Outcome::Nothing => {
                 self.outcome = "Nothing";
