@@ -611,6 +611,12 @@ async fn every_enabled_region_is_shown_when_the_change_asks_for_them_all() {
         [("us-east-1", "Converge"), ("eu-west-1", "Create")]
     );
     assert!(every["Regions"][0].get("Aspects").is_none(), "{every:#}");
+    assert!(
+        every["Regions"][0]["Note"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("only this provider's own tags change")),
+        "{every:#}"
+    );
     let notes = every["Notes"].to_string();
     assert!(
         notes.contains("Regions \\\"*\\\": 2 of the 2 Regions ListRegions reports enabled"),

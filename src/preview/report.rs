@@ -286,6 +286,13 @@ fn region_change(
         .into_iter()
         .filter_map(|(name, changed)| changed.then_some(name))
         .collect();
+    if action == "Converge" && change.aspects.is_empty() && change.note.is_none() {
+        change.note = Some(
+            "only this provider's own tags change (the fingerprint of what is requested, which \
+             the audit reads)"
+                .into(),
+        );
+    }
     change
 }
 
