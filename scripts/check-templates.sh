@@ -11,11 +11,13 @@
 # hash of the pin file makes re-runs skip the install.
 #
 # Needs python3 (3.10+, for aws-sam-cli) with the venv module, and the Python
-# package index on the first run only. No AWS account or credentials are
-# needed: the checks are offline.
+# package index on the first run only; the rollout test needs cargo. No AWS
+# account or credentials are needed: the checks are offline.
 #
-# Usage: scripts/check-templates.sh            run every check
-#        scripts/check-templates.sh --install  only install the tools
+# Usage: scripts/check-templates.sh             run every check
+#        scripts/check-templates.sh --install   only install the tools
+#        scripts/check-templates.sh --no-cargo  every check but the rollout test,
+#                                               which builds the function
 # Env:   PYTHON=python3.11 to choose the interpreter for the venvs.
 #
 # Exit status: 0 when every check passes, 1 when any fails, 2 on setup errors.
@@ -173,6 +175,27 @@ PY
     fi
     run_checkov "$t (all optional resources enabled)" "$variant"
 done
+
+# 4. The organisation rollout's sender template, beyond what linters see: its
+#    account policy renders to the JSON CloudWatch Logs expects, in a sender
+#    account (with and without the role) and in the central account (nothing).
+log "organization-senders.yaml rendered for a sender and for the central account"
+if ! "$TOOLS_VENV/bin/python" -B scripts/check_senders_template.py; then
+    failures+=("organization-senders.yaml rendering")
+fi
+
+# 5. The ARN the sender template builds with !Sub is the ARN the destination
+#    resource returns, in every Region of the partition: an end-to-end test
+#    through the compiled function and the rig's AWS stand-in (moto, installed
+#    into .venv by scripts/setup-venv.sh). Skipped with --no-cargo.
+if [[ "${1:-}" != "--no-cargo" ]]; then
+    log "cargo test --test rollout_templates (the senders' ARN is the destination's, every Region)"
+    if ! bash scripts/setup-venv.sh >/dev/null; then
+        failures+=("scripts/setup-venv.sh (needed by the rollout test)")
+    elif ! cargo test --quiet --locked --test rollout_templates; then
+        failures+=("cargo test --test rollout_templates")
+    fi
+fi
 
 if (( ${#failures[@]} )); then
     echo
