@@ -2,7 +2,8 @@
 and checks what a linter cannot: the account policy's document is valid JSON with the fields
 CloudWatch Logs reads, its DestinationArn is the template's destination ARN for the stack's
 own Region, the sender role comes and goes with UseSenderRole, a filter pattern with quotes
-survives, and the central account gets nothing.
+survives, and the central account gets nothing; and that the fan-out stack hands the senders
+the parameters they take.
 
 Run by scripts/check-templates.sh with the tools' Python (it needs cfn-lint's YAML decoder).
 Exit status: 0 when every check passes, 1 otherwise.
@@ -15,6 +16,7 @@ import sys
 from cfnlint.decode import decode
 
 TEMPLATE = "examples/organization-senders.yaml"
+FANOUT = "examples/organization-fanout.yaml"
 CENTRAL = "999999999999"
 SENDER = "111111111111"
 ROLE_ARN = "arn:aws:iam::111111111111:role/senders-SenderRole-EXAMPLE"
@@ -155,6 +157,18 @@ def main():
     central = Stack(template, CENTRAL, "eu-west-1", CentralAccountId=CENTRAL)
     check("the central account gets only the placeholder, no policy and no role",
           list(central.resources()) == ["NothingInTheCentralAccount"])
+
+    fanout, matches = decode(FANOUT)
+    if fanout is None:
+        sys.exit(f"cannot parse {FANOUT}: {matches}")
+    handed = fanout["Outputs"]["SenderParameters"]["Value"]["Fn::Sub"]
+    keys = re.findall(r"ParameterKey=([^,]+),ParameterValue=", handed)
+    required = [n for n, spec in template["Parameters"].items() if "Default" not in spec]
+    check("the fan-out stack's SenderParameters are the senders' parameters, the required ones included",
+          set(keys) <= set(template["Parameters"]) and set(required) <= set(keys))
+    check("both templates accept the same destination names",
+          fanout["Parameters"]["DestinationName"]["AllowedPattern"]
+          == template["Parameters"]["DestinationName"]["AllowedPattern"])
 
     print(f"{TEMPLATE}: {len(checked) - len(failures)} of {len(checked)} checks passed")
     return 1 if failures else 0
