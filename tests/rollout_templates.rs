@@ -2,7 +2,8 @@
 //! `examples/organization-senders.yaml` builds with `!Sub` (from the partition, the Region,
 //! the central account and the destination's name) is the ARN the destination resource
 //! returns for that Region (`Arn.REGION`) and the one CloudWatch Logs holds. Through the
-//! compiled binary; `scripts/check-templates.sh` runs it next to the linters.
+//! compiled binary, both for the fan-out example's `Regions: "*"` (one resource, every Region)
+//! and for listed Regions; `scripts/check-templates.sh` runs it next to the linters.
 
 mod harness;
 mod support;
@@ -13,8 +14,9 @@ use std::path::Path;
 use support::*;
 
 const SENDERS: &str = "examples/organization-senders.yaml";
-/// Regions per destination resource: few enough that each reply, with two ARNs per Region,
-/// stays well inside CloudFormation's 4096 bytes whatever the test's name.
+/// Regions per listed-Regions resource: a list gives each ARN twice (`Arns` and `Arn.REGION`),
+/// so all 34 in one list would not fit CloudFormation's 4096 bytes (the function refuses it,
+/// a 6302-byte reply); 12 fit whatever the test's name.
 const REGIONS_PER_RESOURCE: usize = 12;
 
 /// Every one-line `!Sub` string of the senders template that names the central account: each
@@ -108,4 +110,59 @@ async fn the_senders_template_builds_the_arn_the_destination_returns_in_every_re
         }
     }
     assert_eq!(checked, regions.len());
+}
+
+/// The fan-out example's destination as its stack would create it: its default name, the
+/// organization grant with account-level subscriptions, and `Regions: "*"`. The target and role
+/// are as long as the names CloudFormation generates for that stack (a Firehose ARN is a few
+/// bytes longer than the Kinesis one), so the reply's size is the example's: with every Region
+/// of the partition enabled, its `Arn.REGION` attributes must all fit CloudFormation's 4096
+/// bytes (the guard would refuse the Create otherwise).
+fn fanout_properties() -> serde_json::Value {
+    serde_json::json!({
+        "DestinationName": "org-central-logs",
+        "TargetArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/org-central-logs-LogStream-1A2B3C4D5E6F",
+        "RoleArn": "arn:aws:iam::123456789012:role/logs-destination/org-central-logs-DestinationRole-1A2B3C4D5E6F",
+        "Regions": "*",
+        "AllowedOrganizations": "o-a1b2c3d4e5",
+        "AllowAccountLevelSubscriptions": "true",
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_every_region_each_regions_arn_is_the_senders_and_all_fit_the_reply() {
+    let pattern = destination_arn_pattern();
+    let function_arn: Vec<&str> = DEFAULT_FUNCTION_ARN.split(':').collect();
+    let (own_partition, central_account) = (function_arn[1], function_arn[4]);
+    let mut every: Vec<&str> = partition(own_partition)
+        .expect("the function's partition")
+        .regions
+        .to_vec();
+    every.sort_unstable();
+    let stack = Stack::start();
+    let (_, answer) = stack.create("Destination", fanout_properties()).await;
+    let data = &answer.reply["Data"];
+    // The rig's account has every Region of the partition enabled: the StackSet's Regions.
+    let regions: Vec<&str> = data["Regions"]
+        .as_str()
+        .expect("the Regions attribute")
+        .split(',')
+        .collect();
+    assert_eq!(regions, every);
+    for region in regions {
+        let built = render(
+            &pattern,
+            &[
+                ("AWS::Partition", partition_of(region)),
+                ("AWS::Region", region),
+                ("CentralAccountId", central_account),
+                ("DestinationName", "org-central-logs"),
+            ],
+        );
+        assert_eq!(data[format!("Arn.{region}")], built.as_str(), "{region}");
+        assert_eq!(
+            existing(&client_in(region), "org-central-logs").await.arn,
+            built
+        );
+    }
 }
