@@ -16,7 +16,7 @@ use crate::table::{median, Table};
 const BUDGET_INIT_MS: f64 = 5.0;
 const BUDGET_COLD_HTTPS_MS: f64 = 15.0;
 const BUDGET_RSS_BYTES: u64 = 12_000_000;
-const BUDGET_BINARY_BYTES: u64 = 7_600_000;
+const BUDGET_BINARY_BYTES: u64 = 8_100_000;
 const BUDGET_CALLS_CREATE: usize = 4;
 const BUDGET_CALLS_UPDATE: usize = 4;
 const BUDGET_CALLS_UPDATE_NO_CHANGE: usize = 2;
@@ -269,7 +269,7 @@ pub fn print(options: &Options, binary_size: u64, runs: &Runs) -> Result<bool, S
         .join(" / ");
 
     // docs/performance.md's table, filled from this run: paste it over the one there.
-    let mb = |b: u64| format!("{} MB", b / 1_000_000);
+    let mb = |b: u64| format!("{} MB", b as f64 / 1e6);
     let host_label = format!("release binary, host ({})", std::env::consts::ARCH);
     println!("\nTable for docs/performance.md (Today's figures):\n");
     println!("| Metric | Budget | Measured |\n|---|---|---|");
