@@ -5,6 +5,7 @@ use super::configured_region;
 use crate::destinations::Destinations;
 use crate::enabled_regions::EnabledRegions;
 use crate::event::{CfnRequest, ReplyTarget, RequestKind};
+use crate::lifecycle::Home;
 use crate::partitions::{partition_of, unknown_region};
 use crate::preview::{self, Report, Served};
 use crate::response::ReplySender;
@@ -77,21 +78,9 @@ pub fn exit_status(report: &Report) -> i32 {
     i32::from(report.refused > 0)
 }
 
-/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:...` → (partition, Region, account).
-fn placed(arn: &str) -> Option<(String, String, String)> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", partition, _, region, account, _]
-            if !partition.is_empty() && !region.is_empty() && account.len() == 12 =>
-        {
-            Some((
-                partition.to_string(),
-                region.to_string(),
-                account.to_string(),
-            ))
-        }
-        _ => None,
-    }
+/// Where an ARN the user gave or CloudFormation returned lives (an account id has 12 digits).
+fn placed(arn: &str) -> Option<Home> {
+    Home::of_arn(arn).filter(|home| home.account.len() == 12)
 }
 
 /// The function ARN the engine places destinations with: the stack's account and Region (a
@@ -101,18 +90,22 @@ fn function_in(partition: &str, region: &str, account: &str) -> String {
 }
 
 async fn run(args: &PreviewArgs) -> Result<Report, String> {
-    let region = match &args.change_set {
-        Some(arn) => {
-            let (_, region, _) = placed(arn)
+    let change_set = match &args.change_set {
+        Some(arn) => Some(
+            placed(arn)
                 .filter(|_| arn.contains(":changeSet/"))
+                .map(|home| (arn, home))
                 .ok_or_else(|| {
                     format!(
                         "--change-set takes the change set's ARN \
                      (arn:PARTITION:cloudformation:REGION:ACCOUNT:changeSet/NAME/ID), not {arn:?}"
                     )
-                })?;
-            region
-        }
+                })?,
+        ),
+        None => None,
+    };
+    let region = match &change_set {
+        Some((_, home)) => home.region.clone(),
         None => configured_region().await.ok_or(
             "no Region configured: set AWS_REGION (or a profile's region) to the stack's Region",
         )?,
@@ -131,14 +124,13 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
     // Asked only for a resource with Regions "*", as the function asks it.
     let enabled_regions = EnabledRegions::new(&config);
     let clients = (&logs, &enabled_regions);
-    if let Some(arn) = &args.change_set {
-        let (partition, region, account) = placed(arn).unwrap_or_default();
+    if let Some((arn, home)) = change_set {
         let served = Served {
             token: args.service_token.clone(),
             only_this_token: false,
-            account: account.clone(),
+            account: home.account.clone(),
         };
-        let function_arn = function_in(&partition, &region, &account);
+        let function_arn = function_in(&home.partition, &home.region, &home.account);
         return preview::of_change_set(clients, &stacks, arn, &function_arn, &served).await;
     }
     let (Some(stack), Some(logical_id), Some(file)) =
@@ -157,11 +149,10 @@ async fn run(args: &PreviewArgs) -> Result<Report, String> {
                  (--change-type CREATE) and preview it with --change-set"
             )
         })?;
-    let (partition, _, account) = placed(&stack_id).unwrap_or((
-        partition_of(&region).to_owned(),
-        region.clone(),
-        String::new(),
-    ));
+    let (partition, account) = placed(&stack_id).map_or_else(
+        || (partition_of(&region).to_owned(), String::new()),
+        |home| (home.partition, home.account),
+    );
     let existing = stacks
         .resource(&stack_id, logical_id)
         .await
@@ -221,7 +212,11 @@ mod tests {
     fn an_arn_places_the_preview_and_anything_else_does_not() {
         assert_eq!(
             placed("arn:aws-cn:cloudformation:cn-north-1:123456789012:changeSet/c/1"),
-            Some(("aws-cn".into(), "cn-north-1".into(), "123456789012".into()))
+            Some(Home {
+                partition: "aws-cn".into(),
+                region: "cn-north-1".into(),
+                account: "123456789012".into(),
+            })
         );
         for not_an_arn in [
             "c",

@@ -29,11 +29,9 @@ impl App {
             ))
         })?;
         let id = &request.change_set;
-        let mut place = id.split(':').skip(3);
-        let (region, account) = (
-            place.next().unwrap_or_default(),
-            place.next().unwrap_or_default(),
-        );
+        let (region, account) = Home::of_arn(id)
+            .map(|place| (place.region, place.account))
+            .unwrap_or_default();
         if account != home.account {
             return Err(Failure::preview_failed(format!(
                 "Refused: change set {id} is in account {account}; this function previews only \

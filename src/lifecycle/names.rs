@@ -29,12 +29,26 @@ impl Home {
         let [_, partition, _, region, account, ..] = parts.as_slice() else {
             return None;
         };
-        (parts.len() == 7 && !partition.is_empty() && !region.is_empty() && !account.is_empty())
-            .then(|| Home {
-                partition: (*partition).to_owned(),
-                region: (*region).to_owned(),
-                account: (*account).to_owned(),
-            })
+        (parts.len() == 7).then_some(())?;
+        Home::placed(partition, region, account)
+    }
+
+    /// Where any ARN lives, `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` (a stack, a change
+    /// set); `None` when it is not one or names no partition, Region or account.
+    pub fn of_arn(arn: &str) -> Option<Home> {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let ["arn", partition, _, region, account, _] = parts.as_slice() else {
+            return None;
+        };
+        Home::placed(partition, region, account)
+    }
+
+    fn placed(partition: &str, region: &str, account: &str) -> Option<Home> {
+        (!partition.is_empty() && !region.is_empty() && !account.is_empty()).then(|| Home {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+        })
     }
 }
 
@@ -159,6 +173,43 @@ fn fnv1a(parts: &[&str]) -> u64 {
 mod tests {
     use super::*;
     use crate::lifecycle::tests::{target, STACK};
+
+    #[test]
+    fn an_arn_of_any_service_is_placed_and_anything_else_is_not() {
+        let home = |p: &str, r: &str, a: &str| Home {
+            partition: p.into(),
+            region: r.into(),
+            account: a.into(),
+        };
+        assert_eq!(
+            Home::of_arn("arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/1"),
+            Some(home("aws-cn", "cn-north-1", "123456789012"))
+        );
+        assert_eq!(
+            Home::of_arn("arn:aws:cloudformation:eu-west-1:123456789012:changeSet/c/1"),
+            Some(home("aws", "eu-west-1", "123456789012"))
+        );
+        for not_placed in [
+            "",
+            "stack/s/1",
+            "x:aws:cloudformation:eu-west-1:123456789012:stack/s/1",
+            "arn:aws:cloudformation::123456789012:stack/s/1",
+            "arn:aws:cloudformation:eu-west-1::stack/s/1",
+            "arn::cloudformation:eu-west-1:123456789012:stack/s/1",
+            "arn:aws:cloudformation:eu-west-1:123456789012",
+        ] {
+            assert_eq!(Home::of_arn(not_placed), None, "{not_placed}");
+        }
+        // A function's ARN has its name after `function:`; a shorter one places nothing.
+        assert_eq!(
+            Home::of("arn:aws:lambda:eu-west-1:123456789012:function:f"),
+            Some(home("aws", "eu-west-1", "123456789012"))
+        );
+        assert_eq!(
+            Home::of("arn:aws:lambda:eu-west-1:123456789012:function"),
+            None
+        );
+    }
 
     #[test]
     fn generated_names_are_valid_stable_and_distinct_per_request() {

@@ -120,15 +120,11 @@ pub async fn verify(
         return Ok(None);
     }
     let claim = Claim::of(request);
-    // arn:PARTITION:SERVICE:REGION:ACCOUNT:...
-    let place = |arn: &str| -> Option<(String, String)> {
-        let mut parts = arn.split(':');
-        let region = parts.nth(3)?.to_owned();
-        let account = parts.next()?.to_owned();
-        Some((region, account))
-    };
-    let Some((stack_region, stack_account)) =
-        place(claim.stack_id).filter(|_| claim.stack_id.contains(":cloudformation:"))
+    let Some(Home {
+        region: stack_region,
+        account: stack_account,
+        ..
+    }) = Home::of_arn(claim.stack_id).filter(|_| claim.stack_id.contains(":cloudformation:"))
     else {
         return Err(Refusal::new(
             Why::UnknownResource,
