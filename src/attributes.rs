@@ -139,6 +139,16 @@ mod tests {
         format!("arn:aws:logs:{region}:999999999999:destination:{name}")
     }
 
+    /// The name length a reply-size Reason advises ("... at most N bytes ...").
+    fn advised_length(reason: &str) -> usize {
+        reason
+            .split("at most ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("a length in the reason")
+    }
+
     fn regional(name: &str, regions: &[&str]) -> Vec<(String, String)> {
         regions
             .iter()
@@ -204,12 +214,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(reason.contains("over its 4096-byte limit"), "{reason}");
-        let at_most: usize = reason
-            .split("at most ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("a length in the reason");
+        let at_most = advised_length(&reason);
         // The advice is exact enough to follow: that length fits, one more byte may not.
         let fitting = "n".repeat(at_most);
         assert_eq!(
@@ -301,12 +306,7 @@ mod tests {
             reason.ends_with("or exclude Regions with ExcludedRegions"),
             "{reason}"
         );
-        let at_most: usize = reason
-            .split("at most ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .expect("a length in the reason");
+        let at_most = advised_length(&reason);
         let fitting = "n".repeat(at_most);
         assert_eq!(
             check_reply_size(
