@@ -5,7 +5,7 @@ use crate::destinations::Destinations;
 use crate::enabled_regions::EnabledRegions;
 use crate::event::{self, CfnRequest, Incoming};
 use crate::invoked::InvokedArn;
-use crate::lifecycle::{self, Done, Failed, Origin};
+use crate::lifecycle::{self, Done, Failed, Home, Origin};
 use crate::metrics::{self, Source};
 use crate::mode::Mode;
 use crate::response::{Reply, ReplySender, Status};
@@ -299,6 +299,14 @@ fn interruption_reason(
         }
         Interrupted::Panicked(message) => format!("An internal error occurred: {message}"),
     }
+}
+
+/// Where the invoked function lives: its ARN names the partition, Region and account.
+fn invoked_home(context: &Context) -> Result<Home, String> {
+    let function_arn = &context.invoked_function_arn;
+    Home::of(function_arn).ok_or_else(|| {
+        format!("the invoked function's ARN {function_arn:?} names no Region and account")
+    })
 }
 
 fn request_budget(request: &CfnRequest, context: &Context) -> Budget {

@@ -1,9 +1,8 @@
 //! The audit invocation: read-only, answered by the invocation's result (see `crate::audit`).
 
-use super::{App, Failure};
-use crate::audit::{self, Home};
+use super::{invoked_home, App, Failure};
+use crate::audit;
 use crate::event::{AuditRequest, AUDIT_REGIONS};
-use crate::metrics;
 use crate::watchdog::{self, Budget};
 use lambda_runtime::Context;
 use serde_json::Value;
@@ -23,12 +22,7 @@ impl App {
         request: AuditRequest,
         context: &Context,
     ) -> Result<Value, Failure> {
-        let function_arn = &context.invoked_function_arn;
-        let home = Home::of(function_arn).ok_or_else(|| {
-            Failure::audit_failed(format!(
-                "the invoked function's ARN {function_arn:?} names no Region and account"
-            ))
-        })?;
+        let home = invoked_home(context).map_err(Failure::audit_failed)?;
         // Read per invocation: a setting, not start-up work.
         let setting = std::env::var(AUDIT_REGIONS).ok();
         let regions = request
@@ -75,10 +69,6 @@ impl Failure {
     const AUDIT_FAILED: &'static str = "AuditFailed";
 
     fn audit_failed(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::AUDIT_FAILED);
-        Failure {
-            kind: Failure::AUDIT_FAILED,
-            message,
-        }
+        Failure::counted(Failure::AUDIT_FAILED, message)
     }
 }

@@ -19,22 +19,20 @@ impl Failure {
     /// A request whose ResponseURL is not CloudFormation's: not answered.
     pub(super) const RESPONSE_URL_REFUSED: &'static str = "ResponseUrlRefused";
 
-    /// Also counted: no request metrics can be written for it.
+    /// A failure that is also counted as an invocation error: no request metrics can be
+    /// written for it.
+    pub(super) fn counted(kind: &'static str, message: String) -> Failure {
+        metrics::publish_invocation_error(kind);
+        Failure { kind, message }
+    }
+
     pub(super) fn unrecognised(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::UNRECOGNISED_EVENT);
-        Failure {
-            kind: Failure::UNRECOGNISED_EVENT,
-            message,
-        }
+        Failure::counted(Failure::UNRECOGNISED_EVENT, message)
     }
 
     /// An event the other function serves; counted like an unrecognised one.
     pub(super) fn refused(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::REFUSED_EVENT);
-        Failure {
-            kind: Failure::REFUSED_EVENT,
-            message,
-        }
+        Failure::counted(Failure::REFUSED_EVENT, message)
     }
 
     pub(super) fn request_failed(message: String) -> Failure {

@@ -7,10 +7,9 @@
 //! no other resource of the change set (it counts other providers' custom resources): the
 //! result holds what this provider's own requests would be answered with, no more.
 
-use super::{App, Failure};
+use super::{invoked_home, App, Failure};
 use crate::event::PreviewRequest;
 use crate::lifecycle::Home;
-use crate::metrics;
 use crate::preview::{self, Served};
 use crate::watchdog::{self, Budget};
 use lambda_runtime::Context;
@@ -23,11 +22,7 @@ impl App {
         context: &Context,
     ) -> Result<Value, Failure> {
         let function_arn = &context.invoked_function_arn;
-        let home = Home::of(function_arn).ok_or_else(|| {
-            Failure::preview_failed(format!(
-                "the invoked function's ARN {function_arn:?} names no Region and account"
-            ))
-        })?;
+        let home = invoked_home(context).map_err(Failure::preview_failed)?;
         let id = &request.change_set;
         let (region, account) = Home::of_arn(id)
             .map(|place| (place.region, place.account))
@@ -99,10 +94,6 @@ impl Failure {
     const PREVIEW_FAILED: &'static str = "PreviewFailed";
 
     fn preview_failed(message: String) -> Failure {
-        metrics::publish_invocation_error(Failure::PREVIEW_FAILED);
-        Failure {
-            kind: Failure::PREVIEW_FAILED,
-            message,
-        }
+        Failure::counted(Failure::PREVIEW_FAILED, message)
     }
 }
