@@ -4,7 +4,7 @@
 //! asked to read. Read-only, paced, bounded by the audit's deadline.
 
 use super::coverage::{self, Enabled, Looked, Seen};
-use super::{Pace, OUT_OF_TIME, REGIONS_AT_ONCE};
+use super::{bounded, Pace, OUT_OF_TIME, REGIONS_AT_ONCE};
 use crate::destinations::Destinations;
 use crate::enabled_regions::{EnabledRegions, LIST_REGIONS};
 use crate::lifecycle::OWNER_TAG;
@@ -102,15 +102,4 @@ async fn look_for(logs: &Destinations, pace: &Pace, name: &str) -> Looked {
         .await
         .map_err(|e| e.to_string())?;
     Ok(tags.map(|tags| tags.get(OWNER_TAG).cloned().unwrap_or_default()))
-}
-
-/// `None` when `until` passed first.
-async fn bounded<T>(
-    until: Option<Instant>,
-    work: impl std::future::Future<Output = T>,
-) -> Option<T> {
-    match until {
-        None => Some(work.await),
-        Some(until) => tokio::time::timeout_at(until, work).await.ok(),
-    }
 }

@@ -104,18 +104,11 @@ pub async fn audit(logs: Destinations, stacks: Stacks, home: Home, scope: Scope)
             let read = read_region(logs.clone(), home.clone(), region.clone());
             let region = region.clone();
             async move {
-                let read = match read_until {
-                    None => read.await,
-                    Some(until) => {
-                        tokio::time::timeout_at(until, read)
-                            .await
-                            .unwrap_or_else(|_| Read {
-                                problem: Some((region.clone(), OUT_OF_TIME.into())),
-                                region,
-                                owned: Vec::new(),
-                            })
-                    }
-                };
+                let read = bounded(read_until, read).await.unwrap_or_else(|| Read {
+                    problem: Some((region.clone(), OUT_OF_TIME.into())),
+                    region,
+                    owned: Vec::new(),
+                });
                 if let Some(progress) = progress {
                     let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                     progress(&read.region, finished, total, read.owned.len());
@@ -353,5 +346,16 @@ impl Pace {
             slot
         };
         tokio::time::sleep_until(slot).await;
+    }
+}
+
+/// `work`, given until `until` (`None`: no bound); `None` when `until` passed first.
+pub(super) async fn bounded<T>(
+    until: Option<Instant>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    match until {
+        None => Some(work.await),
+        Some(until) => tokio::time::timeout_at(until, work).await.ok(),
     }
 }
