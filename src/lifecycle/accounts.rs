@@ -4,6 +4,7 @@
 //! does not exist). There is no unchecked path.
 
 use super::judge::{Claim, Refusal, Why};
+use super::names::Home;
 use crate::stacks::Stacks;
 use crate::verifier::Verifier;
 
@@ -25,15 +26,17 @@ impl Asker {
     }
 }
 
-/// The CloudFormation of the stack's account (`accounts`: the stack's, this function's), a
-/// listed trusted account's when they differ; the caller has refused other accounts already.
+/// The CloudFormation of the account of `stack` (where the stack's ARN places it): this
+/// function's `account`'s, or a listed trusted account's when they differ; the caller has
+/// refused other accounts already.
 pub async fn asker(
     own: &Stacks,
     verifier: Option<&Verifier>,
     claim: &Claim<'_>,
-    (stack_account, account): (&str, &str),
-    region: &str,
+    stack: &Home,
+    account: &str,
 ) -> Result<Asker, Refusal> {
+    let stack_account = stack.account.as_str();
     if stack_account == account {
         return Ok(Asker {
             stacks: own.clone(),
@@ -50,10 +53,12 @@ pub async fn asker(
             ),
         ));
     };
-    let partition = claim.stack_id.split(':').nth(1).unwrap_or("aws");
+    let partition = stack.partition.as_str();
     let role = verifier.role_arn(partition, stack_account);
     Ok(Asker {
-        stacks: verifier.stacks(partition, stack_account, region).await,
+        stacks: verifier
+            .stacks(partition, stack_account, &stack.region)
+            .await,
         through: Some(format!(
             "account {stack_account}'s CloudFormation is asked through the role {role}, which \
              must exist there, trust this function's role and allow \

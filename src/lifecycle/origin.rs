@@ -120,11 +120,8 @@ pub async fn verify(
         return Ok(None);
     }
     let claim = Claim::of(request);
-    let Some(Home {
-        region: stack_region,
-        account: stack_account,
-        ..
-    }) = Home::of_arn(claim.stack_id).filter(|_| claim.stack_id.contains(":cloudformation:"))
+    let Some(stack) =
+        Home::of_arn(claim.stack_id).filter(|_| claim.stack_id.contains(":cloudformation:"))
     else {
         return Err(Refusal::new(
             Why::UnknownResource,
@@ -134,10 +131,11 @@ pub async fn verify(
             ),
         ));
     };
+    let (stack_region, stack_account) = (&stack.region, &stack.account);
     let (region, account) = Home::of(function_arn)
         .map(|home| (home.region, home.account))
         .unwrap_or_default();
-    if stack_account != account && !origin.trusted_accounts.contains(&stack_account) {
+    if *stack_account != account && !origin.trusted_accounts.contains(stack_account) {
         return Err(Refusal::new(
             Why::OtherAccount,
             format!(
@@ -146,7 +144,7 @@ pub async fn verify(
             ),
         ));
     }
-    if stack_region != region {
+    if *stack_region != region {
         return Err(Refusal::new(
             Why::OtherRegion,
             format!(
@@ -161,8 +159,8 @@ pub async fn verify(
         &origin.stacks,
         origin.verifier.as_ref(),
         &claim,
-        (&stack_account, &account),
-        &stack_region,
+        &stack,
+        &account,
     )
     .await?;
     check(&asker.stacks, &claim)
